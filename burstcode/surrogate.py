@@ -1,0 +1,182 @@
+"""Surrogate derivatives for the Heaviside spike function.
+
+A spiking neuron emits s = H(x) with x = u - threshold, whose derivative is zero almost everywhere. In backward,
+:class:`burstcode.LIF` replaces dH/dx with a smooth surrogate sigma'(x) so that gradients reach the membrane.
+
+Each factory below returns a small frozen, picklable object. Calling it on a tensor ``x`` returns sigma'(x)
+elementwise, in x's dtype and on x's device, and the result is finite for every finite ``x`` in float16, bfloat16,
+float32 and float64.
+
+Any other callable can take the place of these objects (``LIF(surrogate=my_function)``). It must map a tensor ``x``
+of membrane minus threshold to a tensor of the same shape holding the derivative, and must not modify ``x`` in place.
+It runs once per backward call, on the whole ``[T, B, ...]`` sequence, and its own operations are not differentiated,
+so it needs no autograd support.
+
+Example:
+    >>> import torch
+    >>> from burstcode import surrogate
+    >>> sg = surrogate.atan(alpha=2.0)
+    >>> sg(torch.tensor([0.0, 1.0]))
+    tensor([1.0000, 0.0920])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+
+import torch
+
+__all__ = [
+    "ATan",
+    "FastSigmoid",
+    "Sigmoid",
+    "Surrogate",
+    "Triangle",
+    "atan",
+    "fast_sigmoid",
+    "sigmoid",
+    "triangle",
+]
+
+
+def _positive_float(name: str, value: float) -> float:
+    """Check that a surrogate parameter is a finite real number > 0 and return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return float(value)
+
+
+class Surrogate:
+    """Base class of the built-in surrogates: a callable that maps x = u - threshold to sigma'(x)."""
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    # The subclasses are frozen dataclasses, so __post_init__ stores the checked float with object.__setattr__.
+
+
+@dataclasses.dataclass(frozen=True)
+class FastSigmoid(Surrogate):
+    """Derivative of the fast sigmoid x / (1 + slope * |x|): 1 / (1 + slope * |x|)^2.
+
+    Args:
+        slope: steepness, > 0. The peak value at x = 0 is 1 for every slope.
+    """
+
+    slope: float = 25.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slope", _positive_float("slope", self.slope))
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        # A huge |x| makes the denominator inf, and the reciprocal of inf is 0, so no NaN appears.
+        denominator = x.abs().mul_(self.slope).add_(1.0)
+        return denominator.square_().reciprocal_()
+
+
+@dataclasses.dataclass(frozen=True)
+class ATan(Surrogate):
+    """Derivative of the arctangent surrogate: (alpha / 2) / (1 + (pi / 2 * alpha * x)^2).
+
+    Args:
+        alpha: steepness, > 0. The peak value at x = 0 is alpha / 2.
+    """
+
+    alpha: float = 2.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", _positive_float("alpha", self.alpha))
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        denominator = x.mul(math.pi / 2 * self.alpha).square_().add_(1.0)
+        return denominator.reciprocal_().mul_(self.alpha / 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sigmoid(Surrogate):
+    """Derivative of sig(slope * x): slope * sig(slope * x) * (1 - sig(slope * x)).
+
+    Args:
+        slope: steepness, > 0. The peak value at x = 0 is slope / 4.
+    """
+
+    slope: float = 5.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slope", _positive_float("slope", self.slope))
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        # torch.sigmoid saturates to 0 or 1 instead of overflowing as exp(-slope * x) would.
+        sig = torch.sigmoid(x * self.slope)
+        return sig * (1.0 - sig) * self.slope
+
+
+@dataclasses.dataclass(frozen=True)
+class Triangle(Surrogate):
+    """Triangular surrogate: max(0, 1 - |x| / width) / width, zero outside [-width, width].
+
+    Args:
+        width: half-width of the support, > 0. The peak value at x = 0 is 1 / width.
+    """
+
+    width: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "width", _positive_float("width", self.width))
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        height = x.abs().div_(-self.width).add_(1.0).clamp_(min=0.0)
+        return height.div_(self.width)
+
+
+def fast_sigmoid(slope: float = 25.0) -> FastSigmoid:
+    """Create the fast-sigmoid surrogate 1 / (1 + slope * |x|)^2, the default of :class:`burstcode.LIF`.
+
+    Args:
+        slope: steepness, > 0 (default 25, as in snnTorch's ``fast_sigmoid``).
+
+    Raises:
+        ValueError: if ``slope`` is not a finite number > 0.
+    """
+    return FastSigmoid(slope)
+
+
+def atan(alpha: float = 2.0) -> ATan:
+    """Create the arctangent surrogate (alpha / 2) / (1 + (pi / 2 * alpha * x)^2).
+
+    Args:
+        alpha: steepness, > 0 (default 2, as in snnTorch's ``atan`` and SpikingJelly's ``ATan``).
+
+    Raises:
+        ValueError: if ``alpha`` is not a finite number > 0.
+    """
+    return ATan(alpha)
+
+
+def sigmoid(slope: float = 5.0) -> Sigmoid:
+    """Create the sigmoid surrogate slope * sig(slope * x) * (1 - sig(slope * x)).
+
+    Args:
+        slope: steepness, > 0 (default 5).
+
+    Raises:
+        ValueError: if ``slope`` is not a finite number > 0.
+    """
+    return Sigmoid(slope)
+
+
+def triangle(width: float = 1.0) -> Triangle:
+    """Create the triangular surrogate max(0, 1 - |x| / width) / width.
+
+    Args:
+        width: half-width of the support, > 0 (default 1).
+
+    Raises:
+        ValueError: if ``width`` is not a finite number > 0.
+    """
+    return Triangle(width)
+
