@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
+# Document the package of this checkout, whether or not it is installed.
 sys.path.insert(0, str(DOCS.parent))
 sys.path.insert(0, str(DOCS / "_scripts"))
 
@@ -47,12 +48,10 @@ exclude_patterns = ["_build", "_generated", "_scripts", "_static", "results.md"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
-autodoc_preserve_defaults = True
-autodoc_default_options = {"show-inheritance": False}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
-napoleon_custom_sections = [("Shape", "params_style")]
+napoleon_custom_sections = ["Shape"]
 
 # NOTE: docstrings in burstcode/surrogate.py write |x| in plain text, which reST reads as a substitution reference
 # and rejects as undefined. This definition renders it as the literal text "|x|", which is what the docstrings mean.
@@ -68,8 +67,8 @@ myst_heading_anchors = 3
 
 # --- doctest ------------------------------------------------------------------------------------------------------
 
-# The names below are the ones a docstring example sees in its own module, so that every example in the package
-# runs unchanged under `sphinx-build -b doctest`.
+# A docstring example uses the names of its own module without importing them, so the setup imports those names
+# and every example in the package runs unchanged under `sphinx-build -b doctest`.
 doctest_global_setup = """
 import torch
 import burstcode
@@ -100,7 +99,8 @@ intersphinx_timeout = 10
 
 html_theme = "furo"
 html_title = f"burstcode {release}"
-html_static_path = ["_static"]
+# A fresh checkout may have no _static folder (git keeps no empty folders), and a missing entry is a warning.
+html_static_path = ["_static"] if (DOCS / "_static").is_dir() else []
 pygments_style = "friendly"
 pygments_dark_style = "monokai"
 

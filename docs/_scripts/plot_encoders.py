@@ -1,4 +1,4 @@
-"""Draw the figures of the encoder and LIF pages from the installed package.
+"""Draw the figures of the encoder and LIF pages from the package in this checkout.
 
 ``docs/conf.py`` calls :func:`main` when a build starts, so the figures always show what the code does. Run it by
 hand to look at them without building the docs::
@@ -17,7 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-# Run by hand from a checkout, the package is not necessarily installed.
+# When the script runs by hand, the package may not be installed, so it is imported from this checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -45,8 +45,10 @@ def plot_encoder(title: str, encoder_class: type[torch.nn.Module], path: Path) -
     encoder = encoder_class(NUM_STEPS)
     if encoder_class is burstcode.LatencyEncoder:
         spikes = encoder(x)  # deterministic, so it takes no generator
+        raster_title = "Spikes (deterministic)"
     else:
         spikes = encoder_class(NUM_STEPS, generator=torch.Generator().manual_seed(SEED))(x)
+        raster_title = f"Spikes of one encoding (seed {SEED})"
     probability = encoder.spike_probability(x)
     expected_count = probability.sum(0)
 
@@ -55,7 +57,7 @@ def plot_encoder(title: str, encoder_class: type[torch.nn.Module], path: Path) -
 
     steps, features = spikes.nonzero(as_tuple=True)
     raster_axes.scatter(steps, features, marker="|", s=90, linewidths=1.6, color="black")
-    raster_axes.set_title("Spikes of one encoding (seed 0)")
+    raster_axes.set_title(raster_title)
     raster_axes.set_xlim(-0.5, NUM_STEPS - 0.5)
     raster_axes.set_xlabel("time step t")
     raster_axes.set_ylabel("input intensity x")
