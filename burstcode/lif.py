@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -88,16 +88,19 @@ class _LIFFunction(torch.autograd.Function):
             torch.gt(membrane_t, threshold, out=spikes[t])
             previous_membrane, previous_spikes = membrane_t, spikes[t]
 
-        # The final membrane is a copy, so that changing it in place cannot corrupt the saved sequence.
-        return spikes, membrane[-1].clone(), membrane
+        # The final membrane is a copy, so that changing it in place cannot corrupt the saved sequence. Backward
+        # needs u_t - threshold, the surrogate's argument, so the sequence is shifted in place once.
+        final_membrane = membrane[-1].clone()
+        shifted = membrane.sub_(threshold)
+        return spikes, final_membrane, shifted
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[torch.Tensor, ...]) -> None:
         _, initial_membrane, beta, threshold, reset, surrogate, detach_reset = inputs
-        membrane = output[2]
-        ctx.mark_non_differentiable(membrane)
+        shifted = output[2]
+        ctx.mark_non_differentiable(shifted)
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(membrane, initial_membrane, beta, threshold)
+        ctx.save_for_backward(shifted, initial_membrane, beta, threshold)
         ctx.reset = reset
         ctx.surrogate = surrogate
         ctx.detach_reset = detach_reset
@@ -108,9 +111,9 @@ class _LIFFunction(torch.autograd.Function):
         ctx: Any,
         grad_spikes: torch.Tensor | None,
         grad_final: torch.Tensor | None,
-        grad_membrane: torch.Tensor | None,
+        grad_shifted: torch.Tensor | None,
     ) -> tuple[torch.Tensor | None, ...]:
-        membrane, initial_membrane, beta, threshold = ctx.saved_tensors
+        shifted, initial_membrane, beta, threshold = ctx.saved_tensors
         needs_current, needs_initial, needs_beta, needs_threshold = ctx.needs_input_grad[:4]
         no_grads = (None,) * 7
         if grad_spikes is None and grad_final is None:
@@ -119,98 +122,113 @@ class _LIFFunction(torch.autograd.Function):
             return no_grads
 
         reset, surrogate, detach_reset = ctx.reset, ctx.surrogate, ctx.detach_reset
-        dtype = membrane.dtype
-        derivative = surrogate(membrane - threshold).to(dtype)
-        spiked = membrane > threshold
-        initial_derivative = surrogate(initial_membrane - threshold).to(dtype)
-        initial_spiked = initial_membrane > threshold
+        dtype = shifted.dtype
+        # Sequence-sized tensors are built only where a gradient needs them, to keep the peak memory low.
+        spiked = shifted > 0 if reset == "zero" or needs_threshold else None
+        membrane = shifted + threshold if needs_beta or (reset == "zero" and not detach_reset) else None
+        initial_shifted = initial_membrane - threshold
+        initial = _Step(initial_membrane, surrogate(initial_shifted).to(dtype), initial_shifted > 0)
 
-        # adjoint starts as d_t * g_t and becomes a_t in place during the reverse loop.
+        derivative = surrogate(shifted).to(dtype)
+        coefficient = _coefficient(_Step(membrane, derivative, spiked).head(), beta, threshold, reset, detach_reset)
+
+        # adjoint starts as d_t * g_t and becomes a_t in place during the reverse loop. It reuses the surrogate's
+        # output buffer unless the threshold gradient still needs the derivative.
+        keep_derivative = needs_threshold and not detach_reset
         if grad_spikes is None:
-            adjoint = torch.zeros_like(membrane)
-        else:
+            adjoint = torch.zeros_like(shifted)
+        elif keep_derivative or not _is_separate_buffer(derivative, shifted):
             adjoint = derivative * grad_spikes
+        else:
+            adjoint = derivative.mul_(grad_spikes)
+        if not keep_derivative:
+            derivative = None
+
         grad_threshold = None
         if needs_threshold:
             grad_threshold = -adjoint.sum_to_size(threshold.shape)
         if grad_final is not None:
             adjoint[-1].add_(grad_final)
 
-        coefficient = _coefficient(membrane[:-1], derivative[:-1], spiked[:-1], beta, threshold, reset, detach_reset)
-        for t in range(membrane.shape[0] - 2, -1, -1):
-            step_coefficient = coefficient if coefficient.dim() < membrane.dim() else coefficient[t]
+        for t in range(shifted.shape[0] - 2, -1, -1):
+            step_coefficient = coefficient if coefficient.dim() < shifted.dim() else coefficient[t]
             adjoint[t].addcmul_(step_coefficient, adjoint[t + 1])
+        coefficient = None
 
-        initial_coefficient = _coefficient(
-            initial_membrane, initial_derivative, initial_spiked, beta, threshold, reset, detach_reset
-        )
-        grad_initial = (initial_coefficient * adjoint[0]).sum_to_size(initial_membrane.shape) if needs_initial else None
+        grad_initial = None
+        if needs_initial:
+            initial_coefficient = _coefficient(initial, beta, threshold, reset, detach_reset)
+            grad_initial = (initial_coefficient * adjoint[0]).sum_to_size(initial_membrane.shape)
 
         grad_beta = None
         if needs_beta:
-            grad_beta = _grad_beta(adjoint, membrane, spiked, initial_membrane, initial_spiked, reset, beta.shape)
+            grad_beta = _grad_beta(adjoint, _Step(membrane, None, spiked), initial, reset, beta.shape)
 
         if needs_threshold:
             grad_threshold = grad_threshold + _grad_threshold_from_resets(
-                adjoint, membrane, derivative, spiked, initial_membrane, initial_derivative, initial_spiked,
-                beta, threshold, reset, detach_reset,
+                adjoint, _Step(membrane, derivative, spiked), initial, beta, threshold, reset, detach_reset
             )
 
         grad_current = adjoint if needs_current else None
         return grad_current, grad_initial, grad_beta, grad_threshold, None, None, None
 
 
+class _Step(NamedTuple):
+    """Membrane u, surrogate derivative d and spikes s of one step or of a whole sequence (None where unused)."""
+
+    membrane: torch.Tensor | None
+    derivative: torch.Tensor | None
+    spiked: torch.Tensor | None
+
+    def head(self) -> _Step:
+        """Return the steps 0, ..., T-2 of a sequence, the ones that feed a next step."""
+        return _Step(*(None if tensor is None else tensor[:-1] for tensor in self))
+
+
+def _is_separate_buffer(derivative: torch.Tensor, shifted: torch.Tensor) -> bool:
+    """Check that a surrogate output can be overwritten: contiguous, full-sized and not sharing the saved memory."""
+    return (
+        derivative.shape == shifted.shape
+        and derivative.is_contiguous()
+        and derivative.untyped_storage().data_ptr() != shifted.untyped_storage().data_ptr()
+    )
+
+
 def _coefficient(
-    membrane: torch.Tensor,
-    derivative: torch.Tensor,
-    spiked: torch.Tensor,
-    beta: torch.Tensor,
-    threshold: torch.Tensor,
-    reset: str,
-    detach_reset: bool,
+    step: _Step, beta: torch.Tensor, threshold: torch.Tensor, reset: str, detach_reset: bool
 ) -> torch.Tensor:
     """Compute c_t = du_{t+1}/du_t for the given steps (only beta itself for subtract with a detached reset)."""
     if reset == "subtract":
         if detach_reset:
             return beta
-        return beta - threshold * derivative
+        return beta - threshold * step.derivative
 
-    kept = beta * (~spiked).to(membrane.dtype)
+    kept = beta * (~step.spiked).to(step.derivative.dtype)
     if detach_reset:
         return kept
-    return kept - beta * membrane * derivative
+    return kept - beta * step.membrane * step.derivative
 
 
 def _grad_beta(
-    adjoint: torch.Tensor,
-    membrane: torch.Tensor,
-    spiked: torch.Tensor,
-    initial_membrane: torch.Tensor,
-    initial_spiked: torch.Tensor,
-    reset: str,
-    shape: torch.Size,
+    adjoint: torch.Tensor, sequence: _Step, initial: _Step, reset: str, shape: torch.Size
 ) -> torch.Tensor:
     """Sum a_t * du_t/dbeta over time and reduce it to beta's shape."""
-    previous = membrane[:-1]
-    initial = initial_membrane
+    previous = sequence.membrane[:-1]
+    initial_membrane = initial.membrane
     if reset == "zero":
-        previous = previous * (~spiked[:-1]).to(membrane.dtype)
-        initial = initial * (~initial_spiked).to(membrane.dtype)
+        previous = previous * (~sequence.spiked[:-1]).to(adjoint.dtype)
+        initial_membrane = initial_membrane * (~initial.spiked).to(adjoint.dtype)
 
-    grad = (adjoint[0] * initial).sum_to_size(shape)
-    if membrane.shape[0] > 1:
+    grad = (adjoint[0] * initial_membrane).sum_to_size(shape)
+    if adjoint.shape[0] > 1:
         grad = grad + (adjoint[1:] * previous).sum_to_size(shape)
     return grad
 
 
 def _grad_threshold_from_resets(
     adjoint: torch.Tensor,
-    membrane: torch.Tensor,
-    derivative: torch.Tensor,
-    spiked: torch.Tensor,
-    initial_membrane: torch.Tensor,
-    initial_derivative: torch.Tensor,
-    initial_spiked: torch.Tensor,
+    sequence: _Step,
+    initial: _Step,
     beta: torch.Tensor,
     threshold: torch.Tensor,
     reset: str,
@@ -218,26 +236,27 @@ def _grad_threshold_from_resets(
 ) -> torch.Tensor:
     """Sum the threshold gradient that flows through the reset terms, reduced to threshold's shape."""
     shape = threshold.shape
-    dtype = membrane.dtype
-    grad = torch.zeros(shape, dtype=dtype, device=membrane.device)
+    dtype = adjoint.dtype
+    several_steps = adjoint.shape[0] > 1
+    grad = torch.zeros(shape, dtype=dtype, device=adjoint.device)
 
     if reset == "subtract":
         # u_t contains -threshold * s_{t-1} directly.
-        grad = grad - (adjoint[0] * initial_spiked.to(dtype)).sum_to_size(shape)
-        if membrane.shape[0] > 1:
-            grad = grad - (adjoint[1:] * spiked[:-1].to(dtype)).sum_to_size(shape)
+        grad = grad - (adjoint[0] * initial.spiked.to(dtype)).sum_to_size(shape)
+        if several_steps:
+            grad = grad - (adjoint[1:] * sequence.spiked[:-1].to(dtype)).sum_to_size(shape)
 
     if not detach_reset:
         # s_t also acts through the reset of u_{t+1}, with du_{t+1}/ds_t = r_t, and ds_t/dthreshold = -d_t.
         if reset == "subtract":
-            initial_reset = -threshold
+            initial_slope = -threshold
             reset_slope = -threshold
         else:
-            initial_reset = -beta * initial_membrane
-            reset_slope = -beta * membrane[:-1]
-        grad = grad - (initial_derivative * adjoint[0] * initial_reset).sum_to_size(shape)
-        if membrane.shape[0] > 1:
-            grad = grad - (derivative[:-1] * adjoint[1:] * reset_slope).sum_to_size(shape)
+            initial_slope = -beta * initial.membrane
+            reset_slope = -beta * sequence.membrane[:-1] if several_steps else None
+        grad = grad - (initial.derivative * adjoint[0] * initial_slope).sum_to_size(shape)
+        if several_steps:
+            grad = grad - (sequence.derivative[:-1] * adjoint[1:] * reset_slope).sum_to_size(shape)
     return grad
 
 

@@ -73,9 +73,8 @@ class FastSigmoid(Surrogate):
         object.__setattr__(self, "slope", _positive_float("slope", self.slope))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        # A huge |x| makes the denominator inf, and the reciprocal of inf is 0, so no NaN appears.
-        denominator = x.abs().mul_(self.slope).add_(1.0)
-        return denominator.square_().reciprocal_()
+        # A huge |x| makes the base inf, and inf ** -2 is 0, so no NaN appears.
+        return x.abs().mul_(self.slope).add_(1.0).pow_(-2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,8 +91,11 @@ class ATan(Surrogate):
         object.__setattr__(self, "alpha", _positive_float("alpha", self.alpha))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        denominator = x.mul(math.pi / 2 * self.alpha).square_().add_(1.0)
-        return denominator.reciprocal_().mul_(self.alpha / 2)
+        # (alpha / 2) / (1 + k^2 x^2) is written as 1 / (2 / alpha + k^2 x^2 * 2 / alpha), with k = pi / 2 * alpha,
+        # which takes two passes over x. A huge |x| gives 1 / inf = 0.
+        offset = x.new_full((), 2.0 / self.alpha)
+        denominator = torch.addcmul(offset, x, x, value=math.pi**2 * self.alpha / 2)
+        return denominator.reciprocal_()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,8 +113,8 @@ class Sigmoid(Surrogate):
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         # torch.sigmoid saturates to 0 or 1 instead of overflowing as exp(-slope * x) would.
-        sig = torch.sigmoid(x * self.slope)
-        return sig * (1.0 - sig) * self.slope
+        sig = (x * self.slope).sigmoid_()
+        return sig.addcmul_(sig, sig, value=-1.0).mul_(self.slope)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,8 +131,7 @@ class Triangle(Surrogate):
         object.__setattr__(self, "width", _positive_float("width", self.width))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        height = x.abs().div_(-self.width).add_(1.0).clamp_(min=0.0)
-        return height.div_(self.width)
+        return x.abs().mul_(-1.0 / self.width**2).add_(1.0 / self.width).clamp_(min=0.0)
 
 
 def fast_sigmoid(slope: float = 25.0) -> FastSigmoid:

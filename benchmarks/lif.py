@@ -1,0 +1,257 @@
+"""Benchmark the LIF layer against snnTorch, SpikingJelly and Norse on one forward and backward pass.
+
+Every peer runs the same work: a float32 input current ``[T, B, N]`` that requires grad, a leaky integrate-and-fire
+layer with decay 0.9 per step, threshold 1 and subtractive reset, ``loss = spikes.sum()`` and ``loss.backward()``.
+A floor runs one elementwise operation forward and backward over the same tensor, ``(x * 2).sum().backward()``.
+
+How the peers are matched:
+
+- burstcode ``LIF(beta=0.9, surrogate=atan())``, ``detach_reset=True``.
+- snnTorch ``Leaky(beta=0.9, spike_grad=atan())``, stepped in a Python loop. Its reset is also detached.
+- SpikingJelly ``LIFNode(tau=10, decay_input=False, v_reset=None, detach_reset=True, surrogate ATan,
+  step_mode="m")``: the decay is 1 - 1/tau = 0.9, but it subtracts the threshold before the next decay, not after
+  it. SpikingJelly 2.0 has no ``backend`` argument, and on CPU it runs its PyTorch code path.
+- Norse ``LIFBoxCell``, stepped in a Python loop, with ``dt * tau_mem_inv = 0.1`` (the same decay 0.9, input scaled by 10 to the same drive) and
+  subtractive reset. Norse 1.1 has no arctangent surrogate, so it uses its default SuperSpike, which has the shape
+  of a fast sigmoid, and its reset is not detached.
+
+The surrogate atan (alpha = 2) has the same formula in burstcode, snnTorch and SpikingJelly.
+
+Each peer and shape runs in a fresh subprocess. Time is the median wall-clock time of forward plus backward after
+warm-up runs. Memory is the growth of the process's peak resident set size (``ru_maxrss``) during the timed runs,
+over its peak after the input was built: it counts the saved activations, temporaries and gradients of one
+iteration, but also any memory the allocator keeps cached.
+
+Usage::
+
+    python benchmarks/lif.py            # full run, a few minutes on 2 cores
+    python benchmarks/lif.py --quick    # small shapes, a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+logger = logging.getLogger("benchmarks.lif")
+
+PEERS = ("burstcode", "snntorch", "spikingjelly", "norse", "floor")
+BETA = 0.9
+THRESHOLD = 1.0
+
+
+def build_burstcode():
+    from burstcode import LIF, surrogate
+
+    layer = LIF(beta=BETA, threshold=THRESHOLD, surrogate=surrogate.atan(alpha=2.0))
+    return layer, 1.0
+
+
+def build_snntorch():
+    import snntorch
+    from snntorch import surrogate
+
+    neuron = snntorch.Leaky(beta=BETA, threshold=THRESHOLD, spike_grad=surrogate.atan(alpha=2.0))
+
+    def run(current):
+        membrane = neuron.init_leaky()
+        spikes = []
+        for step_current in current:
+            spike, membrane = neuron(step_current, membrane)
+            spikes.append(spike)
+        return torch.stack(spikes)
+
+    return run, 1.0
+
+
+def build_spikingjelly():
+    from spikingjelly.activation_based import functional, neuron, surrogate
+
+    node = neuron.LIFNode(
+        tau=1.0 / (1.0 - BETA),
+        decay_input=False,
+        v_threshold=THRESHOLD,
+        v_reset=None,
+        surrogate_function=surrogate.ATan(alpha=2.0),
+        detach_reset=True,
+        step_mode="m",
+    )
+
+    def run(current):
+        functional.reset_net(node)
+        return node(current)
+
+    return run, 1.0
+
+
+def build_norse():
+    from norse.torch.functional.lif_box import LIFBoxParameters
+    from norse.torch.functional.reset import reset_subtract
+    from norse.torch.module.lif_box import LIFBoxCell
+
+    dt = 0.001
+    parameters = LIFBoxParameters(
+        tau_mem_inv=torch.as_tensor((1.0 - BETA) / dt),
+        v_th=torch.as_tensor(THRESHOLD),
+        reset_method=reset_subtract,
+        method="super",
+    )
+    cell = LIFBoxCell(parameters, dt=dt)
+
+    def run(current):
+        state = None
+        spikes = []
+        for step_current in current:
+            spike, state = cell(step_current, state)
+            spikes.append(spike)
+        return torch.stack(spikes)
+
+    return run, 1.0 / (1.0 - BETA)
+
+
+def build_floor():
+    def run(current):
+        return current * 2
+
+    return run, 1.0
+
+
+BUILDERS = {
+    "burstcode": build_burstcode,
+    "snntorch": build_snntorch,
+    "spikingjelly": build_spikingjelly,
+    "norse": build_norse,
+    "floor": build_floor,
+}
+
+
+def peak_rss_mib() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repeats: int) -> dict:
+    """Time forward plus backward of one peer in this process and return the measurements."""
+    run, input_scale = BUILDERS[peer]()
+
+    # A tiny first run loads what the peer initialises lazily, so that it does not count as memory of the real runs.
+    tiny = torch.rand(2, 1, features, requires_grad=True)
+    run(tiny).sum().backward()
+
+    generator = torch.Generator().manual_seed(0)
+    current = (torch.rand(steps, batch, features, generator=generator) * 0.5 * input_scale).requires_grad_()
+    rss_before = peak_rss_mib()
+
+    times = []
+    spike_rate = float("nan")
+    for iteration in range(warmup + repeats):
+        current.grad = None
+        start = time.perf_counter()
+        spikes = run(current)
+        spikes.sum().backward()
+        elapsed = time.perf_counter() - start
+        if iteration >= warmup:
+            times.append(elapsed)
+        spike_rate = spikes.detach().float().mean().item()
+        del spikes
+
+    return {
+        "peer": peer,
+        "steps": steps,
+        "batch": batch,
+        "features": features,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "peak_rss_growth_mib": peak_rss_mib() - rss_before,
+        "spike_rate": spike_rate,
+    }
+
+
+def run_worker(peer: str, shape: tuple[int, int, int], warmup: int, repeats: int, threads: int) -> dict | None:
+    """Measure one peer in a fresh subprocess, so that its peak memory is its own."""
+    command = [
+        sys.executable, __file__, "--worker", peer,
+        "--shape", ",".join(map(str, shape)),
+        "--warmup", str(warmup), "--repeats", str(repeats), "--threads", str(threads),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        logger.warning("%s failed on shape %s: %s", peer, shape, completed.stderr.strip().splitlines()[-1:])
+        return None
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def format_table(results: list[dict]) -> str:
+    """Format the measurements of one shape as a Markdown table with ratios to burstcode."""
+    ours = next((row for row in results if row["peer"] == "burstcode"), None)
+    lines = [
+        "| peer | median ms | time / burstcode | peak RSS growth MiB | burstcode memory / peer | spike rate |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results:
+        time_ratio = row["median_s"] / ours["median_s"] if ours else float("nan")
+        memory_ratio = ours["peak_rss_growth_mib"] / row["peak_rss_growth_mib"] if ours else float("nan")
+        lines.append(
+            f"| {row['peer']} | {row['median_s'] * 1e3:.1f} | {time_ratio:.2f} | "
+            f"{row['peak_rss_growth_mib']:.0f} | {memory_ratio:.2f} | {row['spike_rate']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def describe_machine(threads: int) -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores, {threads} torch threads, torch {torch.__version__}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="run small shapes with few repeats, as a smoke test")
+    parser.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS), help="peers to measure")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed runs before timing (default 2)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per peer and shape")
+    parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
+    parser.add_argument("--shape", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    if args.worker:
+        steps, batch, features = map(int, args.shape.split(","))
+        print(json.dumps(measure(args.worker, steps, batch, features, args.warmup, args.repeats)))
+        return
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.quick:
+        shapes = [((20, 8, 256), args.repeats or 3)]
+    else:
+        shapes = [((50, 64, 2048), args.repeats or 10), ((500, 16, 2048), args.repeats or 5)]
+
+    print(f"Machine: {describe_machine(args.threads)}\n")
+    for shape, repeats in shapes:
+        results = []
+        for peer in args.peers:
+            logger.info("measuring %s on [T, B, N] = %s", peer, list(shape))
+            row = run_worker(peer, shape, args.warmup, repeats, args.threads)
+            if row is not None:
+                results.append(row)
+        print(f"\n[T, B, N] = {list(shape)}, median of {repeats} runs after {args.warmup} warm-up runs\n")
+        print(format_table(results))
+
+
+if __name__ == "__main__":
+    main()
