@@ -358,7 +358,7 @@ def delayed_burst(
     size = size.view(x.shape)
 
     out = torch.empty((num_steps, *x.shape), dtype=out_dtype, device=x.device)
-    if x.numel() == 0:
+    if x.numel() == 0 or x.device.type == "meta":
         return out
     longest = int(size.max())
     if num_steps * (num_steps + 1) * (longest + 1) <= out.numel():
@@ -427,7 +427,7 @@ def delayed_burst_probability(
     x, num_steps, out_dtype, _ = _prepare(x, num_steps, None, None)
 
     q = _onset_success_probability(x.double(), num_steps, margin)
-    survival = _poisson_survival(mean_burst_size, -(-num_steps // isi), x.device).tolist()
+    survival = _poisson_survival(mean_burst_size, -(-num_steps // isi), "cpu").tolist()
 
     out = torch.empty((num_steps, *x.shape), dtype=torch.float64, device=x.device)
     previous = torch.zeros_like(q)

@@ -377,3 +377,17 @@ def test_delayed_burst_sampled_onset_decreases_with_intensity():
     # Means (1 - x) * 35 are 31.5, 17.5 and 3.5 steps before clipping; 4000 samples separate them by far.
     assert mean_onset[0] > mean_onset[1]
     assert mean_onset[1] > mean_onset[2]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_encoder_on_meta_device_gives_shape_only(name):
+    spikes = ENCODERS[name](torch.rand(3, 4, device="meta"), 10)
+    assert spikes.device.type == "meta"
+    assert spikes.shape == (10, 3, 4)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_probability_on_meta_device_gives_shape_only(name):
+    probability = PROBABILITIES[name](torch.rand(3, device="meta"), 10)
+    assert probability.device.type == "meta"
+    assert probability.shape == (10, 3)
