@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from burstcode.surrogate import fast_sigmoid
+from burstcode.surrogate import Surrogate, fast_sigmoid
 
 __all__ = ["LIF", "lif"]
 
@@ -132,12 +132,12 @@ class _LIFFunction(torch.autograd.Function):
         derivative = surrogate(shifted).to(dtype)
         coefficient = _coefficient(_Step(membrane, derivative, spiked).head(), beta, threshold, reset, detach_reset)
 
-        # adjoint starts as d_t * g_t and becomes a_t in place during the reverse loop. It reuses the surrogate's
-        # output buffer unless the threshold gradient still needs the derivative.
+        # adjoint starts as d_t * g_t and becomes a_t in place during the reverse loop. It reuses the output buffer
+        # of a built-in surrogate, which is always new, unless the threshold gradient still needs the derivative.
         keep_derivative = needs_threshold and not detach_reset
         if grad_spikes is None:
             adjoint = torch.zeros_like(shifted)
-        elif keep_derivative or not _is_separate_buffer(derivative, shifted):
+        elif keep_derivative or not isinstance(surrogate, Surrogate) or derivative.shape != shifted.shape:
             adjoint = derivative * grad_spikes
         else:
             adjoint = derivative.mul_(grad_spikes)
@@ -183,15 +183,6 @@ class _Step(NamedTuple):
     def head(self) -> _Step:
         """Return the steps 0, ..., T-2 of a sequence, the ones that feed a next step."""
         return _Step(*(None if tensor is None else tensor[:-1] for tensor in self))
-
-
-def _is_separate_buffer(derivative: torch.Tensor, shifted: torch.Tensor) -> bool:
-    """Check that a surrogate output can be overwritten: contiguous, full-sized and not sharing the saved memory."""
-    return (
-        derivative.shape == shifted.shape
-        and derivative.is_contiguous()
-        and derivative.untyped_storage().data_ptr() != shifted.untyped_storage().data_ptr()
-    )
 
 
 def _coefficient(
