@@ -1,0 +1,1 @@
+"""Support code of the example studies: data loading, SNN models, training, membership attacks and reports."""
