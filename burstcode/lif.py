@@ -14,12 +14,16 @@ With ``detach_reset=True`` the s_{t-1} of the reset term is a constant in backwa
 the gradient also flows through it, again by the surrogate.
 
 The forward pass is one Python loop over time and the backward pass one reverse loop, each step vectorized over
-batch and features. Backward needs only the membrane sequence u_0, ..., u_{T-1} (one ``[T, B, ...]`` tensor) and the
-initial membrane, because the spikes are recomputed as u_t > threshold.
+batch and features. Backward needs only the sequence u_t - threshold (one ``[T, B, ...]`` tensor) and the initial
+membrane, because the spikes are recomputed as u_t > threshold.
+
+Everything runs in the input's dtype. In bfloat16, which keeps 8 significant bits, the rounding of the membrane
+changes some spike trains within tens of steps compared with float32.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -194,10 +198,10 @@ def _coefficient(
             return beta
         return beta - threshold * step.derivative
 
-    kept = beta * (~step.spiked).to(step.derivative.dtype)
+    leak_without_reset = beta * (~step.spiked).to(step.derivative.dtype)
     if detach_reset:
-        return kept
-    return kept - beta * step.membrane * step.derivative
+        return leak_without_reset
+    return leak_without_reset - beta * step.membrane * step.derivative
 
 
 def _grad_beta(
@@ -256,7 +260,7 @@ def _check_current(current: torch.Tensor) -> None:
         raise TypeError(f"current must be a torch.Tensor, got {type(current).__name__}")
     if not current.is_floating_point():
         raise TypeError(
-            f"current must have a floating dtype, got {current.dtype}; convert it first, for example current.float()"
+            f"current must have a floating dtype, got {current.dtype}. Convert it first, for example with current.float()"
         )
     if current.dim() < 1:
         raise ValueError("current must be at least 1-D with time first, [T, ...], got a 0-d tensor")
@@ -275,14 +279,17 @@ def _check_surrogate(surrogate: object) -> None:
         )
 
 
+def _describe_range(low: float, high: float | None, low_inclusive: bool) -> str:
+    bracket = "[" if low_inclusive else "("
+    return f"{bracket}{low}, {high}]" if high is not None else f"{bracket}{low}, inf)"
+
+
 def _check_number(name: str, value: float, *, low: float, high: float | None, low_inclusive: bool) -> None:
-    """Check a Python number against [low, high] or (low, high]."""
+    """Check a Python number against [low, high] or (low, high], where high=None means no upper bound."""
     above_low = value >= low if low_inclusive else value > low
     below_high = high is None or value <= high
-    if value != value or not (above_low and below_high):
-        bracket = "[" if low_inclusive else "("
-        allowed = f"{bracket}{low}, {high}]" if high is not None else f"{bracket}{low}, inf)"
-        raise ValueError(f"{name} must lie in {allowed}, got {value}")
+    if math.isnan(value) or not (above_low and below_high):
+        raise ValueError(f"{name} must lie in {_describe_range(low, high, low_inclusive)}, got {value}")
 
 
 def _neuron_parameter(
@@ -307,7 +314,7 @@ def _neuron_parameter(
     if broadcast_shape != torch.Size(feature_shape):
         raise ValueError(
             f"{name} of shape {tuple(value.shape)} does not broadcast to the feature shape {tuple(feature_shape)} "
-            f"of current; use a scalar or a tensor of shape {tuple(feature_shape)[-1:]} for per-neuron values"
+            f"of current. Use a scalar, or a tensor of shape {tuple(feature_shape)[-1:]} for per-neuron values"
         )
     return value.to(device=current.device, dtype=current.dtype)
 
@@ -525,8 +532,7 @@ def _initial_parameter(
     invalid = too_low | too_high | tensor.isnan()
     if invalid.any():
         bad_value = tensor[invalid].flatten()[0].item()
-        bracket = "[" if low_inclusive else "("
-        allowed = f"{bracket}{low}, {high}]" if high is not None else f"{bracket}{low}, inf)"
+        allowed = _describe_range(low, high, low_inclusive)
         raise ValueError(f"{name} must have all values in {allowed}, got {bad_value}")
     return tensor
 

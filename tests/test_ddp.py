@@ -29,7 +29,7 @@ def find_free_port() -> int:
 
 
 class SpikeCountClassifier(nn.Module):
-    """Linear -> LIF -> Linear over time, read out as the output layer's mean over time."""
+    """Linear -> LIF -> Linear, read out as the mean over time, which is the readout of the spike rate."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,11 +46,11 @@ def train_worker(rank: int, port: int, results: torch.Tensor) -> None:
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD_SIZE)
     try:
         torch.set_num_threads(1)
-        torch.manual_seed(0)  # the same initial weights on both ranks; DDP also broadcasts rank 0's
+        torch.manual_seed(0)  # Both ranks build the same initial weights, and DDP also broadcasts rank 0's.
         model = DistributedDataParallel(SpikeCountClassifier())
         optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
-        generator = torch.Generator().manual_seed(100 + rank)  # different data per rank
+        generator = torch.Generator().manual_seed(100 + rank)  # Each rank trains on different data.
         for _ in range(TRAIN_STEPS):
             x = torch.rand(STEPS, 4, 8, generator=generator)
             labels = torch.randint(0, 3, (4,), generator=generator)

@@ -174,7 +174,7 @@ def test_lif_membrane_at_threshold_does_not_spike():
 
 
 @pytest.mark.parametrize("reset", ["subtract", "zero"])
-def test_lif_initial_membrane_above_threshold_resets_first_step(reset):
+def test_lif_initial_spike_resets_first_step(reset):
     spikes, final = lif(torch.tensor([0.0]), beta=1.0, threshold=1.0, reset=reset,
                         initial_membrane=torch.tensor(1.5))
 
@@ -259,7 +259,7 @@ def test_lif_module_batch_first_round_trip():
     assert torch.equal(membrane, expected_membrane)
 
 
-def test_lif_module_batch_first_gradient_has_input_layout():
+def test_lif_batch_first_gradient_layout():
     current = torch.rand(3, 11, 6, requires_grad=True)
 
     LIF(batch_first=True)(current).sum().backward()
