@@ -24,7 +24,7 @@ import burstcode  # noqa: E402
 
 project = "burstcode"
 author = "burstcode developers"
-copyright = "2025, burstcode developers"
+copyright = "2026, burstcode developers"
 release = burstcode.__version__
 version = release
 
