@@ -4,8 +4,8 @@ Embedded sets (scikit-learn's ``load_digits``, ``load_breast_cancer``, ``load_ir
 Fashion-MNIST come from torchvision's datasets in a local folder (``ROOT/MNIST/raw``, ``ROOT/FashionMNIST/raw``) or by
 download. CIFAR-10 is only available by download.
 
-Scaling: tabular features use per-feature min-max statistics; images use one global min and max, because many border
-pixels are constant in the training images and per-pixel statistics would divide by zero there. Both are fitted on the
+Scaling: tabular features use per-feature min-max statistics. Images use one global min and max, because many border
+pixels are constant in the training images, so per-pixel statistics would divide by zero there. Both are fitted on the
 training split only, and the test split is clipped to [0, 1] afterwards.
 """
 
@@ -45,7 +45,7 @@ IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-
 
 
 class DataUnavailableError(RuntimeError):
-    """A data set's files are missing or unreadable; the message says how to get them."""
+    """Error raised when a data set's files are missing or unreadable; its message explains how to get them."""
 
 
 @dataclass
@@ -92,7 +92,7 @@ def load_dataset(
     Args:
         name: one of :data:`DATASETS`.
         data_root: folder of torchvision data sets (MNIST, Fashion-MNIST, CIFAR-10); unused for embedded sets.
-        cache_dir: writable folder for decompressed copies when ``data_root`` only holds ``.gz`` files.
+        cache_dir: writable folder for decompressed copies when ``data_root`` contains only ``.gz`` files.
         download: let torchvision download missing files into ``data_root``.
         train_subset: keep this many training records (stratified random subset); ``None`` keeps all.
         test_subset: keep this many test records; ``None`` keeps all.
@@ -189,7 +189,7 @@ def prepare_torchvision_root(name: str, data_root: Path, cache_dir: Path | None)
     ``cache_dir`` is returned, so the user's folder is never written to.
 
     Raises:
-        DataUnavailableError: if the raw folder is missing or holds neither the IDX files nor their ``.gz`` files.
+        DataUnavailableError: if the raw folder is missing or contains neither the IDX files nor their ``.gz`` files.
     """
     folder = _TORCHVISION_FOLDERS[name]
     raw = Path(data_root) / folder / "raw"
@@ -201,7 +201,7 @@ def prepare_torchvision_root(name: str, data_root: Path, cache_dir: Path | None)
         raise DataUnavailableError(_missing_message(name, Path(data_root), f"no IDX files in {raw}"))
     if cache_dir is None:
         raise DataUnavailableError(
-            f"{raw} holds only .gz files and no cache folder was given to decompress them into; "
+            f"{raw} contains only .gz files, and no cache folder was given to decompress them into; "
             f"run `gunzip -k {raw}/*.gz` in a writable copy of the folder"
         )
 

@@ -1,8 +1,9 @@
 """Spiking networks of the study, built from burstcode's LIF layer and TimeDistributed wrapper.
 
-Both networks take input spikes ``[T, B, ...]`` and return ``(logits, hidden_spikes)``: ``logits [B, classes]`` is the
-output layer's input current averaged over time (the membrane of a non-leaking, non-firing output neuron divided by
-T), trained with cross-entropy, and ``hidden_spikes [B]`` counts the spikes of all hidden LIF neurons per sample.
+Both networks take input spikes ``[T, B, ...]`` and return ``(logits, hidden_spikes)``. ``logits [B, classes]`` is the
+output layer's input current averaged over time, which equals the membrane of a non-leaking, non-firing output
+neuron divided by T; it is trained with cross-entropy. ``hidden_spikes [B]`` counts the spikes of all hidden LIF
+neurons per sample.
 """
 
 from __future__ import annotations

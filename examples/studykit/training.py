@@ -1,6 +1,6 @@
 """Build encoders, train SNNs on freshly encoded batches, and query them for output probabilities.
 
-Encoding happens inside the training loop, so every epoch sees new random spikes of the same records, and every
+Encoding happens inside the training loop, so every epoch draws new random spikes of the same records, and every
 query of a trained model draws new spikes too.
 """
 
@@ -64,8 +64,8 @@ class TrainingStats:
 
     Attributes:
         seconds_per_epoch: mean wall-clock seconds per epoch, encoding included.
-        peak_memory_mb: on CUDA, ``torch.cuda.max_memory_allocated`` during training; on CPU, an estimate: the bytes
-            of all tensors autograd saved for backward in the largest training batch, plus that batch's input spikes.
+        peak_memory_mb: on CUDA, ``torch.cuda.max_memory_allocated`` during training. On CPU it is an estimate, the
+            bytes of all tensors autograd saved for backward in the largest training batch plus its input spikes.
         memory_measure: which of the two ``peak_memory_mb`` is.
         final_loss: mean training loss of the last epoch.
     """
