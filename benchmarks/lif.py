@@ -11,21 +11,25 @@ How the peers are matched:
 - SpikingJelly ``LIFNode(tau=10, decay_input=False, v_reset=None, detach_reset=True, surrogate ATan,
   step_mode="m")``: the decay is 1 - 1/tau = 0.9, but it subtracts the threshold before the next decay, not after
   it. SpikingJelly 2.0 has no ``backend`` argument, and on CPU it runs its PyTorch code path.
-- Norse ``LIFBoxCell``, stepped in a Python loop, with ``dt * tau_mem_inv = 0.1`` (the same decay 0.9, input scaled by 10 to the same drive) and
-  subtractive reset. Norse 1.1 has no arctangent surrogate, so it uses its default SuperSpike, which has the shape
-  of a fast sigmoid, and its reset is not detached.
+- Norse ``LIFBoxCell``, stepped in a Python loop, with ``dt * tau_mem_inv = 0.1`` (the same decay 0.9, with the
+  input scaled by 10 for the same drive) and subtractive reset. Norse 1.1.0 has no arctangent surrogate, so it uses
+  its default SuperSpike, 1 / (|x| + 1)^2, and its reset is not detached.
 
 The surrogate atan (alpha = 2) has the same formula in burstcode, snnTorch and SpikingJelly.
 
 Each peer and shape runs in a fresh subprocess. Time is the median wall-clock time of forward plus backward after
 warm-up runs. Memory is the growth of the process's peak resident set size (``ru_maxrss``) during the timed runs,
-over its peak after the input was built: it counts the saved activations, temporaries and gradients of one
-iteration, but also any memory the allocator keeps cached.
+over its peak after the input was built. It counts the saved activations, temporaries, outputs and the input's
+gradient of one iteration, and also any memory the allocator keeps cached. A second figure counts only the tensors
+saved for backward by one forward pass (unique storages, found with ``saved_tensors_hooks``), without views of the
+input, which exists anyway.
 
-Usage::
+Usage, with burstcode installed or on ``PYTHONPATH`` and the peers installed (``pip install snntorch norse
+spikingjelly``)::
 
-    python benchmarks/lif.py            # full run, a few minutes on 2 cores
-    python benchmarks/lif.py --quick    # small shapes, a smoke test
+    python benchmarks/lif.py                # full run, a few minutes on 2 cores
+    python benchmarks/lif.py --threads 1    # one thread, steadier on a shared machine
+    python benchmarks/lif.py --quick        # small shapes, a smoke test
 """
 
 from __future__ import annotations
@@ -140,6 +144,23 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def saved_tensor_mib(run, current: torch.Tensor) -> float:
+    """Return the memory that one forward pass saves for backward, excluding views of the input itself."""
+    input_address = current.untyped_storage().data_ptr()
+    storage_sizes = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() != input_address:
+            storage_sizes[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        spikes = run(current)
+    del spikes
+    return sum(storage_sizes.values()) / 2**20
+
+
 def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repeats: int) -> dict:
     """Time forward plus backward of one peer in this process and return the measurements."""
     run, input_scale = BUILDERS[peer]()
@@ -164,7 +185,10 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
             times.append(elapsed)
         spike_rate = spikes.detach().float().mean().item()
         del spikes
+    peak_rss = peak_rss_mib()
 
+    # Measured last, because this forward pass raises the peak resident set size without a backward pass.
+    saved_mib = saved_tensor_mib(run, current)
     return {
         "peer": peer,
         "steps": steps,
@@ -172,19 +196,25 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
         "features": features,
         "median_s": statistics.median(times),
         "min_s": min(times),
-        "peak_rss_growth_mib": peak_rss_mib() - rss_before,
+        "peak_rss_growth_mib": peak_rss - rss_before,
+        "saved_for_backward_mib": saved_mib,
         "spike_rate": spike_rate,
     }
 
 
-def run_worker(peer: str, shape: tuple[int, int, int], warmup: int, repeats: int, threads: int) -> dict | None:
+def run_worker(
+    peer: str, shape: tuple[int, int, int], warmup: int, repeats: int, threads: int, huge_pages: bool
+) -> dict | None:
     """Measure one peer in a fresh subprocess, so that its peak memory is its own."""
     command = [
         sys.executable, __file__, "--worker", peer,
         "--shape", ",".join(map(str, shape)),
         "--warmup", str(warmup), "--repeats", str(repeats), "--threads", str(threads),
     ]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    environment = dict(os.environ)
+    if huge_pages:
+        environment["THP_MEM_ALLOC_ENABLE"] = "1"
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if completed.returncode != 0:
         logger.warning("%s failed on shape %s: %s", peer, shape, completed.stderr.strip().splitlines()[-1:])
         return None
@@ -195,15 +225,19 @@ def format_table(results: list[dict]) -> str:
     """Format the measurements of one shape as a Markdown table with ratios to burstcode."""
     ours = next((row for row in results if row["peer"] == "burstcode"), None)
     lines = [
-        "| peer | median ms | time / burstcode | peak RSS growth MiB | burstcode memory / peer | spike rate |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| peer | median ms | min ms | time / burstcode | peak RSS growth MiB | burstcode RSS / peer "
+        "| saved for backward MiB | spike rate |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in results:
         time_ratio = row["median_s"] / ours["median_s"] if ours else float("nan")
-        memory_ratio = ours["peak_rss_growth_mib"] / row["peak_rss_growth_mib"] if ours else float("nan")
+        memory_ratio = float("nan")
+        if ours and row["peak_rss_growth_mib"] > 0:
+            memory_ratio = ours["peak_rss_growth_mib"] / row["peak_rss_growth_mib"]
         lines.append(
-            f"| {row['peer']} | {row['median_s'] * 1e3:.1f} | {time_ratio:.2f} | "
-            f"{row['peak_rss_growth_mib']:.0f} | {memory_ratio:.2f} | {row['spike_rate']:.3f} |"
+            f"| {row['peer']} | {row['median_s'] * 1e3:.1f} | {row['min_s'] * 1e3:.1f} | {time_ratio:.2f} | "
+            f"{row['peak_rss_growth_mib']:.0f} | {memory_ratio:.2f} | {row['saved_for_backward_mib']:.0f} | "
+            f"{row['spike_rate']:.3f} |"
         )
     return "\n".join(lines)
 
@@ -223,6 +257,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="run small shapes with few repeats, as a smoke test")
     parser.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS), help="peers to measure")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
+    parser.add_argument(
+        "--huge-pages",
+        action="store_true",
+        help="set THP_MEM_ALLOC_ENABLE=1 in the measuring processes, so that PyTorch backs large CPU tensors by "
+        "transparent huge pages, which makes their first touch cheaper",
+    )
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs before timing (default 2)")
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per peer and shape")
     parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
@@ -239,14 +279,15 @@ def main() -> None:
     if args.quick:
         shapes = [((20, 8, 256), args.repeats or 3)]
     else:
-        shapes = [((50, 64, 2048), args.repeats or 10), ((500, 16, 2048), args.repeats or 5)]
+        shapes = [((50, 64, 2048), args.repeats or 20), ((500, 16, 2048), args.repeats or 7)]
 
-    print(f"Machine: {describe_machine(args.threads)}\n")
+    huge_pages = "on" if args.huge_pages else "off"
+    print(f"Machine: {describe_machine(args.threads)}, THP_MEM_ALLOC_ENABLE {huge_pages}\n")
     for shape, repeats in shapes:
         results = []
         for peer in args.peers:
             logger.info("measuring %s on [T, B, N] = %s", peer, list(shape))
-            row = run_worker(peer, shape, args.warmup, repeats, args.threads)
+            row = run_worker(peer, shape, args.warmup, repeats, args.threads, args.huge_pages)
             if row is not None:
                 results.append(row)
         print(f"\n[T, B, N] = {list(shape)}, median of {repeats} runs after {args.warmup} warm-up runs\n")
