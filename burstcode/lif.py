@@ -75,22 +75,7 @@ class _LIFFunction(torch.autograd.Function):
         surrogate: SurrogateFunction,
         detach_reset: bool,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        membrane = torch.empty_like(current, memory_format=torch.contiguous_format)
-        spikes = torch.empty_like(membrane)
-        previous_membrane = initial_membrane
-        previous_spikes = torch.gt(initial_membrane, threshold).to(current.dtype)
-
-        for t in range(current.shape[0]):
-            membrane_t = membrane[t]
-            if reset == "subtract":
-                torch.addcmul(current[t], previous_membrane, beta, out=membrane_t)
-                membrane_t.addcmul_(previous_spikes, threshold, value=-1.0)
-            else:
-                torch.mul(previous_membrane, beta, out=membrane_t)
-                membrane_t.addcmul_(membrane_t, previous_spikes, value=-1.0)
-                membrane_t.add_(current[t])
-            torch.gt(membrane_t, threshold, out=spikes[t])
-            previous_membrane, previous_spikes = membrane_t, spikes[t]
+        spikes, membrane = _integrate(current, initial_membrane, beta, threshold, reset, keep_sequence=True)
 
         # The final membrane is a copy, so that changing it in place cannot corrupt the saved sequence. Backward
         # needs u_t - threshold, the surrogate's argument, so the sequence is shifted in place once.
@@ -175,6 +160,45 @@ class _LIFFunction(torch.autograd.Function):
 
         grad_current = adjoint if needs_current else None
         return grad_current, grad_initial, grad_beta, grad_threshold, None, None, None
+
+
+def _integrate(
+    current: torch.Tensor,
+    initial_membrane: torch.Tensor,
+    beta: torch.Tensor,
+    threshold: torch.Tensor,
+    reset: str,
+    *,
+    keep_sequence: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the forward recursion and return the spikes and the membrane.
+
+    With ``keep_sequence=True`` the membrane returned is the whole sequence ``[T, ...]``, as backward needs it.
+    Otherwise two feature-sized buffers take turns and the membrane returned is the final one ``[...]``.
+    """
+    spikes = torch.empty_like(current, memory_format=torch.contiguous_format)
+    if keep_sequence:
+        membrane = torch.empty_like(spikes)
+        buffers = None
+    else:
+        membrane = None
+        buffers = (torch.empty_like(initial_membrane), torch.empty_like(initial_membrane))
+    previous_membrane = initial_membrane
+    previous_spikes = torch.gt(initial_membrane, threshold).to(current.dtype)
+
+    for t in range(current.shape[0]):
+        membrane_t = membrane[t] if buffers is None else buffers[t % 2]
+        if reset == "subtract":
+            torch.addcmul(current[t], previous_membrane, beta, out=membrane_t)
+            membrane_t.addcmul_(previous_spikes, threshold, value=-1.0)
+        else:
+            torch.mul(previous_membrane, beta, out=membrane_t)
+            membrane_t.addcmul_(membrane_t, previous_spikes, value=-1.0)
+            membrane_t.add_(current[t])
+        torch.gt(membrane_t, threshold, out=spikes[t])
+        previous_membrane, previous_spikes = membrane_t, spikes[t]
+
+    return spikes, membrane if buffers is None else previous_membrane
 
 
 class _Step(NamedTuple):
@@ -386,9 +410,12 @@ def lif(
     if current.shape[0] == 0:
         return current.new_zeros(current.shape), initial_membrane
 
-    spikes, final_membrane, _ = _LIFFunction.apply(
-        current, initial_membrane, beta_tensor, threshold_tensor, reset, surrogate, detach_reset
-    )
+    inputs = (current, initial_membrane, beta_tensor, threshold_tensor)
+    if not (torch.is_grad_enabled() and any(tensor.requires_grad for tensor in inputs)):
+        # Without autograd nothing is saved, so the membrane sequence is never stored.
+        return _integrate(current, initial_membrane, beta_tensor, threshold_tensor, reset, keep_sequence=False)
+
+    spikes, final_membrane, _ = _LIFFunction.apply(*inputs, reset, surrogate, detach_reset)
     return spikes, final_membrane
 
 

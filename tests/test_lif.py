@@ -437,3 +437,18 @@ def test_lif_backward_saves_one_sequence_tensor():
         lif(current, beta=0.9, threshold=1.0)
 
     assert saved_shapes.count((7, 2, 3)) == 1
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_lif_without_grad_matches_grad_mode(reset):
+    current = torch.rand(12, 3, 5, requires_grad=True)
+    initial = torch.rand(3, 5) * 1.5
+
+    spikes, final = lif(current, reset=reset, initial_membrane=initial)
+    with torch.no_grad():
+        spikes_no_grad, final_no_grad = lif(current, reset=reset, initial_membrane=initial)
+
+    assert spikes.requires_grad
+    assert not spikes_no_grad.requires_grad
+    assert torch.equal(spikes_no_grad, spikes)
+    assert torch.equal(final_no_grad, final)
