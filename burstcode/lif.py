@@ -459,7 +459,10 @@ class LIF(nn.Module):
     Example:
         >>> layer = LIF(beta=0.9)
         >>> spikes = layer(torch.rand(25, 8, 10))
-        >>> spikes, membrane = layer(torch.rand(25, 8, 10), membrane, return_membrane=True)
+        >>> first, membrane = layer(torch.rand(25, 8, 10), return_membrane=True)
+        >>> second, membrane = layer(torch.rand(25, 8, 10), membrane.detach(), return_membrane=True)
+        >>> second.shape, membrane.shape
+        (torch.Size([25, 8, 10]), torch.Size([8, 10]))
     """
 
     def __init__(

@@ -61,7 +61,7 @@ class Surrogate:
 
 @dataclasses.dataclass(frozen=True)
 class FastSigmoid(Surrogate):
-    """Derivative of the fast sigmoid x / (1 + slope * |x|): 1 / (1 + slope * |x|)^2.
+    """Derivative of the fast sigmoid ``x / (1 + slope * |x|)``: ``1 / (1 + slope * |x|)^2``.
 
     Args:
         slope: steepness, > 0. The peak value at x = 0 is 1 for every slope.
@@ -119,7 +119,7 @@ class Sigmoid(Surrogate):
 
 @dataclasses.dataclass(frozen=True)
 class Triangle(Surrogate):
-    """Triangular surrogate: max(0, 1 - |x| / width) / width, zero outside [-width, width].
+    """Triangular surrogate: ``max(0, 1 - |x| / width) / width``, zero outside [-width, width].
 
     Args:
         width: half-width of the support, > 0. The peak value at x = 0 is 1 / width.
@@ -135,7 +135,7 @@ class Triangle(Surrogate):
 
 
 def fast_sigmoid(slope: float = 25.0) -> FastSigmoid:
-    """Create the fast-sigmoid surrogate 1 / (1 + slope * |x|)^2, the default of :class:`burstcode.LIF`.
+    """Create the fast-sigmoid surrogate ``1 / (1 + slope * |x|)^2``, the default of :class:`burstcode.LIF`.
 
     Args:
         slope: steepness, > 0 (default 25, as in snnTorch's ``fast_sigmoid``).
@@ -171,7 +171,7 @@ def sigmoid(slope: float = 5.0) -> Sigmoid:
 
 
 def triangle(width: float = 1.0) -> Triangle:
-    """Create the triangular surrogate max(0, 1 - |x| / width) / width.
+    """Create the triangular surrogate ``max(0, 1 - |x| / width) / width``.
 
     Args:
         width: half-width of the support, > 0 (default 1).

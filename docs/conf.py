@@ -53,13 +53,6 @@ napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 napoleon_custom_sections = ["Shape"]
 
-# NOTE: docstrings in burstcode/surrogate.py write |x| in plain text, which reST reads as a substitution reference
-# and rejects as undefined. This definition renders it as the literal text "|x|", which is what the docstrings mean.
-# It can go once those formulas are written as inline literals.
-rst_prolog = """
-.. |x| unicode:: U+007C U+0078 U+007C
-"""
-
 # --- MyST (results.md and benchmarks.md are Markdown) ---------------------------------------------------------------
 
 myst_enable_extensions = ["dollarmath", "colon_fence"]
