@@ -17,8 +17,10 @@ How the peers are matched:
 
 The surrogate atan (alpha = 2) has the same formula in burstcode, snnTorch and SpikingJelly.
 
-Each peer and shape runs in a fresh subprocess. Time is the median wall-clock time of forward plus backward after
-warm-up runs. Memory is the growth of the process's peak resident set size (``ru_maxrss``) during the timed runs,
+Time is measured side by side in this one process: every round runs each peer's forward plus backward once, so
+drift in the machine's speed hits all peers alike. The table gives each peer's median time and the median of its
+per-round ratio to burstcode. Memory is measured separately, one fresh subprocess per peer and shape, so that each
+peak is the peer's own. Memory is the growth of the process's peak resident set size (``ru_maxrss``) during the timed runs,
 over its peak after the input was built. It counts the saved activations, temporaries, outputs and the input's
 gradient of one iteration, and also any memory the allocator keeps cached. A second figure counts only the tensors
 saved for backward by one forward pass (unique storages, found with ``saved_tensors_hooks``), without views of the
@@ -202,6 +204,31 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
     }
 
 
+def time_side_by_side(peers: list[str], shape: tuple[int, int, int], warmup: int, repeats: int) -> dict:
+    """Time forward plus backward of every peer in this process, one call of each per round; return seconds lists."""
+    steps, batch, features = shape
+    runs, currents = {}, {}
+    for peer in peers:
+        run, input_scale = BUILDERS[peer]()
+        tiny = torch.rand(2, 1, features, requires_grad=True)
+        run(tiny).sum().backward()
+        generator = torch.Generator().manual_seed(0)
+        runs[peer] = run
+        currents[peer] = (torch.rand(shape, generator=generator) * 0.5 * input_scale).requires_grad_()
+
+    times = {peer: [] for peer in peers}
+    for iteration in range(warmup + repeats):
+        for peer in peers:
+            current = currents[peer]
+            current.grad = None
+            start = time.perf_counter()
+            runs[peer](current).sum().backward()
+            elapsed = time.perf_counter() - start
+            if iteration >= warmup:
+                times[peer].append(elapsed)
+    return times
+
+
 def run_worker(
     peer: str, shape: tuple[int, int, int], warmup: int, repeats: int, threads: int, huge_pages: bool
 ) -> dict | None:
@@ -221,23 +248,26 @@ def run_worker(
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def format_table(results: list[dict]) -> str:
-    """Format the measurements of one shape as a Markdown table with ratios to burstcode."""
-    ours = next((row for row in results if row["peer"] == "burstcode"), None)
+def format_table(times: dict[str, list[float]], memory: dict[str, dict]) -> str:
+    """Format one shape's timings and memory as a Markdown table with ratios to burstcode."""
+    ours = times.get("burstcode")
+    ours_memory = memory.get("burstcode")
     lines = [
         "| peer | median ms | min ms | time / burstcode | peak RSS growth MiB | burstcode RSS / peer "
         "| saved for backward MiB | spike rate |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for row in results:
-        time_ratio = row["median_s"] / ours["median_s"] if ours else float("nan")
-        memory_ratio = float("nan")
-        if ours and row["peak_rss_growth_mib"] > 0:
-            memory_ratio = ours["peak_rss_growth_mib"] / row["peak_rss_growth_mib"]
+    for peer, seconds in times.items():
+        time_ratio = statistics.median(a / b for a, b in zip(seconds, ours)) if ours else float("nan")
+        row = memory.get(peer)
+        growth = saved = spike_rate = memory_ratio = float("nan")
+        if row is not None:
+            growth, saved, spike_rate = row["peak_rss_growth_mib"], row["saved_for_backward_mib"], row["spike_rate"]
+            if ours_memory and growth > 0:
+                memory_ratio = ours_memory["peak_rss_growth_mib"] / growth
         lines.append(
-            f"| {row['peer']} | {row['median_s'] * 1e3:.1f} | {row['min_s'] * 1e3:.1f} | {time_ratio:.2f} | "
-            f"{row['peak_rss_growth_mib']:.0f} | {memory_ratio:.2f} | {row['saved_for_backward_mib']:.0f} | "
-            f"{row['spike_rate']:.3f} |"
+            f"| {peer} | {statistics.median(seconds) * 1e3:.1f} | {min(seconds) * 1e3:.1f} | {time_ratio:.2f} | "
+            f"{growth:.0f} | {memory_ratio:.2f} | {saved:.0f} | {spike_rate:.3f} |"
         )
     return "\n".join(lines)
 
@@ -284,14 +314,24 @@ def main() -> None:
     huge_pages = "on" if args.huge_pages else "off"
     print(f"Machine: {describe_machine(args.threads)}, THP_MEM_ALLOC_ENABLE {huge_pages}\n")
     for shape, repeats in shapes:
-        results = []
-        for peer in args.peers:
-            logger.info("measuring %s on [T, B, N] = %s", peer, list(shape))
-            row = run_worker(peer, shape, args.warmup, repeats, args.threads, args.huge_pages)
+        peers = list(args.peers)
+        for peer in list(peers):
+            try:
+                BUILDERS[peer]()
+            except ImportError as error:
+                logger.warning("skipping %s: %s", peer, error)
+                peers.remove(peer)
+        logger.info("timing %s side by side on [T, B, N] = %s", ", ".join(peers), list(shape))
+        times = time_side_by_side(peers, shape, args.warmup, repeats)
+
+        memory = {}
+        for peer in peers:
+            logger.info("measuring the memory of %s on [T, B, N] = %s", peer, list(shape))
+            row = run_worker(peer, shape, 1, 2, args.threads, args.huge_pages)
             if row is not None:
-                results.append(row)
-        print(f"\n[T, B, N] = {list(shape)}, median of {repeats} runs after {args.warmup} warm-up runs\n")
-        print(format_table(results))
+                memory[peer] = row
+        print(f"\n[T, B, N] = {list(shape)}, median of {repeats} rounds after {args.warmup} warm-up rounds\n")
+        print(format_table(times, memory))
 
 
 if __name__ == "__main__":
