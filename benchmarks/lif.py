@@ -298,6 +298,9 @@ def main() -> None:
     parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     parser.add_argument("--shape", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.huge_pages and os.environ.get("THP_MEM_ALLOC_ENABLE") != "1":
+        # PyTorch reads the variable when its CPU allocator starts, so the timing process must start with it set.
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "THP_MEM_ALLOC_ENABLE": "1"})
     torch.set_num_threads(args.threads)
 
     if args.worker:
