@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 model_rows.append({**identity, **result.model_metrics})
                 attack_rows.extend({**identity, **metrics} for metrics in result.attack_metrics)
                 logger.info(
-                    "%s %s seed %d: test accuracy %.3f, loss-attack AUC %.3f (averaged over %d queries)",
+                    "%s %s seed %d: test accuracy %.3f, loss-attack AUC %.3f, queries per record %d",
                     dataset.name, encoder_name, seed, result.model_metrics["test_accuracy"],
                     _loss_auc(result.attack_metrics, arguments.queries[0]), arguments.queries[0],
                 )

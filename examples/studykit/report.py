@@ -173,10 +173,13 @@ def plot_rasters(path: Path, title: str, rasters: dict[str, np.ndarray]) -> None
     """
     figure, axes = plt.subplots(len(rasters), 1, figsize=(7, 1.9 * len(rasters)), squeeze=False, sharex=True)
     for axis, (encoder, spikes) in zip(axes[:, 0], rasters.items()):
-        steps, features = np.nonzero(spikes)
-        marker_size = 4 if spikes.shape[1] <= 100 else 0.6
-        axis.scatter(steps, features, s=marker_size, marker="|" if spikes.shape[1] <= 100 else "s",
-                     color=ENCODER_COLOURS.get(encoder))
+        if spikes.shape[1] <= 100:
+            steps, features = np.nonzero(spikes)
+            axis.scatter(steps, features, s=12, marker="|", color=ENCODER_COLOURS.get(encoder))
+        else:
+            # Hundreds of features (image pixels) read better as a dense on/off image than as markers.
+            axis.imshow(spikes.T, aspect="auto", interpolation="nearest", cmap="Greys", origin="lower",
+                        extent=(-0.5, spikes.shape[0] - 0.5, -0.5, spikes.shape[1] - 0.5))
         axis.set_ylim(-0.5, spikes.shape[1] - 0.5)
         axis.set_ylabel("feature")
         axis.set_title(f"{encoder}: {int(spikes.sum())} spikes", fontsize=9)
