@@ -176,6 +176,7 @@ def train_model(
         final_loss = total_loss / len(y)
 
     if on_cuda:
+        # NOTE: this CUDA branch has not been run, because the machines the study was built on have no GPU.
         peak_mb = torch.cuda.max_memory_allocated(device) / 2**20
         measure = "torch.cuda.max_memory_allocated during training"
     else:
