@@ -50,6 +50,27 @@ def _uniform(shape, x, generator, dtype):
     return torch.rand(shape, generator=generator, device=x.device, dtype=dtype)
 
 
+# Number of pieces the time axis is cut into when a comparison cannot write straight into the output. Each piece's
+# temporaries are then about 1/8 of their full size. They live in buffers reused across pieces, because a new
+# allocation per piece fragments the CPU heap and raised the peak resident memory to about 4x a bool output.
+_NUM_CHUNKS = 8
+
+
+def _chunk_size(length: int) -> int:
+    return max(1, -(-length // _NUM_CHUNKS))
+
+
+def _as_bits(tensor: torch.Tensor) -> torch.Tensor:
+    """Return a 2-byte floating tensor as an int16 view of its bits, and any other tensor unchanged.
+
+    On the CPU, torch's scatter and gather kernels convert float16 and bfloat16 tensors to float32 and back, which
+    took 3x the output's memory. Copying 0/1 spikes needs only the bits, so the kernels run on the int16 view.
+    """
+    if tensor.dtype in (torch.float16, torch.bfloat16):
+        return tensor.view(torch.int16)
+    return tensor
+
+
 def _poisson_survival(mean_burst_size: float, count: int, device) -> torch.Tensor:
     """Return P(n > j) for j = 0, ..., count - 1 and n ~ Poisson(mean_burst_size), in float64."""
     j = torch.arange(1, count + 1, dtype=torch.float64, device=device)
@@ -102,8 +123,26 @@ def rate(
     x, num_steps, out_dtype, compute_dtype = _prepare(x, num_steps, dtype, generator)
 
     probability = (x * gain).clamp_(0.0, 1.0)
-    out = torch.empty((num_steps, *x.shape), dtype=out_dtype, device=x.device)
-    torch.lt(_uniform(out.shape, x, generator, compute_dtype), probability, out=out)
+    shape = (num_steps, *x.shape)
+    if out_dtype == compute_dtype:
+        # Draw the uniforms into the output and compare in place, so nothing of the output's size is allocated twice.
+        out = _uniform(shape, x, generator, compute_dtype)
+        return out.lt_(probability)
+
+    # A bool, integer or half-precision output would need full-size float uniforms, several times the output's
+    # bytes, so they are drawn a chunk of steps at a time into one buffer. On the CPU the chunks consume the
+    # generator in the same order as one draw would.
+    out = torch.empty(shape, dtype=out_dtype, device=x.device)
+    chunk = _chunk_size(num_steps)
+    uniforms = torch.empty((chunk, *x.shape), dtype=compute_dtype, device=x.device)
+    spikes = None if out_dtype == torch.bool else torch.empty(uniforms.shape, dtype=torch.bool, device=x.device)
+    for start in range(0, num_steps, chunk):
+        steps = slice(start, min(start + chunk, num_steps))
+        draw = uniforms[: steps.stop - steps.start].uniform_(generator=generator)
+        if spikes is None:
+            torch.lt(draw, probability, out=out[steps])
+        else:
+            out[steps].copy_(torch.lt(draw, probability, out=spikes[: steps.stop - steps.start]))
     return out
 
 
@@ -168,7 +207,7 @@ def latency(
 
     out = torch.zeros((num_steps, *x.shape), dtype=out_dtype, device=x.device)
     fires = (x > threshold).to(out_dtype)
-    out.scatter_(0, _latency_step(x, num_steps).unsqueeze(0), fires.unsqueeze(0))
+    _as_bits(out).scatter_(0, _latency_step(x, num_steps).unsqueeze(0), _as_bits(fires).unsqueeze(0))
     return out
 
 
@@ -241,18 +280,29 @@ def poisson_burst(
 
     # A burst occurs when u1 < p. Its size n is drawn by inverse transform, n = #{j : P(n <= j) <= u2}, so slot j
     # fires exactly when u2 >= P(n <= j). Setting u2 = -1 where no burst occurs silences every slot at once.
-    burst_draw = _uniform(draw_shape, x, generator, compute_dtype)
+    # The burst draws become a bool mask before the size draws are made, so only one float draw is alive at a time.
+    no_burst = _uniform(draw_shape, x, generator, compute_dtype) >= (x * gain).clamp_(0.0, 1.0)
     size_draw = _uniform(draw_shape, x, generator, compute_dtype)
-    size_draw.masked_fill_(burst_draw >= (x * gain).clamp_(0.0, 1.0), -1.0)
+    size_draw.masked_fill_(no_burst, -1.0)
+    del no_burst
 
     cdf = _poisson_cdf(mean_burst_size, num_slots, x.device).to(compute_dtype)
     cdf = cdf.view(1, num_slots, *([1] * x.ndim))
     out = torch.empty((num_intervals, interval, *x.shape), dtype=out_dtype, device=x.device)
-    if isi == 1:
-        torch.ge(size_draw.unsqueeze(1), cdf, out=out)
-    else:
+    slots = out if isi == 1 else out[:, ::isi]
+    if isi != 1:
         out.zero_()
-        torch.ge(size_draw.unsqueeze(1), cdf, out=out[:, ::isi])
+    if out_dtype in (compute_dtype, torch.bool):
+        torch.ge(size_draw.unsqueeze(1), cdf, out=slots)
+    else:
+        # torch.ge into another dtype first builds its result in full, so it goes through a bool buffer a chunk of
+        # intervals at a time.
+        chunk = _chunk_size(num_intervals)
+        spikes = torch.empty((chunk, *slots.shape[1:]), dtype=torch.bool, device=x.device)
+        for start in range(0, num_intervals, chunk):
+            intervals = slice(start, min(start + chunk, num_intervals))
+            result = spikes[: intervals.stop - intervals.start]
+            slots[intervals].copy_(torch.ge(size_draw[intervals].unsqueeze(1), cdf, out=result))
     return out.view(num_intervals * interval, *x.shape)[:num_steps]
 
 
@@ -386,7 +436,7 @@ def _write_bursts_by_lookup(out: torch.Tensor, onset: torch.Tensor, size: torch.
     table = table.view(num_steps, -1).to(out.dtype)
 
     pair = (onset * (longest + 1) + size).flatten()
-    torch.gather(table, 1, pair.expand(num_steps, -1), out=out.view(num_steps, -1))
+    torch.gather(_as_bits(table), 1, pair.expand(num_steps, -1), out=_as_bits(out.view(num_steps, -1)))
 
 
 def _write_bursts_by_scatter(out: torch.Tensor, onset: torch.Tensor, size: torch.Tensor, isi: int) -> None:
@@ -401,7 +451,8 @@ def _write_bursts_by_scatter(out: torch.Tensor, onset: torch.Tensor, size: torch
     step = torch.where((j < size.unsqueeze(0)) & (step < num_steps), step, num_steps)
 
     padded = torch.zeros((num_steps + 1, *onset.shape), dtype=out.dtype, device=out.device)
-    padded.scatter_(0, step, 1)
+    one = _as_bits(torch.ones((), dtype=out.dtype, device=out.device)).expand(step.shape)
+    _as_bits(padded).scatter_(0, step, one)
     out.copy_(padded[:num_steps])
 
 
