@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,14 @@ _SCALE_HINT = (
     "Scale the input to [0, 1] first, for example with "
     "torchvision.transforms.v2.ToDtype(torch.float32, scale=True) before any Normalize, "
     "or pass the uint8 image itself (it is divided by 255)."
+)
+
+
+# torch.jit.script calls a module's __prepare_scriptable__ before compiling it (torchvision's v2 transforms raise from
+# there too), so burstcode's modules raise this message instead of a TorchScript parse error deep in their code.
+NO_TORCHSCRIPT = (
+    "{name} does not support TorchScript (torch.jit.script), which PyTorch has deprecated. "
+    "Use torch.compile(model) or run the model eagerly."
 )
 
 
@@ -59,8 +68,9 @@ def check_margin(margin: Any, num_steps: int) -> int:
     margin = check_int("margin", margin, 0)
     if margin >= num_steps:
         raise ValueError(
-            f"margin must be smaller than num_steps ({num_steps}), got {margin}: "
-            "the onset delay has mean (1 - x) * (num_steps - margin)."
+            f"margin must be smaller than num_steps ({num_steps}), got {margin}, because the onset delay has mean "
+            f"(1 - x) * (num_steps - margin) steps. Pass a margin from 0 to {num_steps - 1} (0 uses the whole "
+            f"window); the default margin of 5 needs num_steps >= 6."
         )
     return margin
 
@@ -118,6 +128,27 @@ def output_dtype(x: torch.Tensor, dtype: torch.dtype | None) -> torch.dtype:
     return torch.get_default_dtype()
 
 
+def _check_integer_intensity(x: torch.Tensor) -> None:
+    """Reject negative integers and warn when small integers in a wide dtype will be scaled to almost 0."""
+    if x.numel() == 0 or x.device.type == "meta":
+        return
+    low, high = (value.item() for value in torch.aminmax(x))
+    maximum = torch.iinfo(x.dtype).max
+    if low < 0:
+        raise ValueError(
+            f"integer intensities are divided by their dtype's maximum ({maximum} for {x.dtype}), so they must be "
+            f">= 0, but the input has min {low} and max {high}. {_SCALE_HINT}"
+        )
+    if x.dtype.itemsize > 1 and 1 < high <= 255:
+        warnings.warn(
+            f"the {x.dtype} input has max {high}, and integer intensities are divided by the dtype's maximum "
+            f"({maximum}), so every feature gets an intensity below {255 / maximum:.1e} and almost no spikes. "
+            f"If these are 8-bit pixel values, convert them with x.to(torch.uint8) (divided by 255) or pass "
+            f"x / 255.",
+            stacklevel=6,  # the caller of a functional kernel, past its no_grad wrapper
+        )
+
+
 def as_intensity(x: torch.Tensor) -> torch.Tensor:
     """Return ``x`` as a floating tensor of intensities in [0, 1], raising on values that are not.
 
@@ -130,6 +161,7 @@ def as_intensity(x: torch.Tensor) -> torch.Tensor:
     if x.dtype == torch.bool:
         x = x.to(torch.get_default_dtype())
     elif not x.dtype.is_floating_point:
+        _check_integer_intensity(x)
         x = x.to(torch.get_default_dtype()) / torch.iinfo(x.dtype).max
 
     if x.numel() == 0 or x.device.type == "meta":

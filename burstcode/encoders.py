@@ -100,6 +100,9 @@ class _SpikeEncoder(nn.Module):
         """
         return type(self)._probability(x, self.num_steps, **self._kernel_kwargs())
 
+    def __prepare_scriptable__(self) -> nn.Module:
+        raise RuntimeError(_checks.NO_TORCHSCRIPT.format(name=type(self).__name__))
+
     def extra_repr(self) -> str:
         fields = {"num_steps": self.num_steps, **self._kernel_kwargs()}
         if self.dtype is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from burstcode._checks import NO_TORCHSCRIPT
+
 __all__ = ["TimeDistributed"]
 
 
@@ -38,6 +40,8 @@ class TimeDistributed(nn.Module):
         super().__init__()
         if not isinstance(module, nn.Module):
             raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+        if not isinstance(batch_first, bool):
+            raise TypeError(f"batch_first must be True or False, got {batch_first!r}")
         self.module = module
         self.batch_first = batch_first
 
@@ -49,12 +53,20 @@ class TimeDistributed(nn.Module):
 
         leading = x.shape[:2]
         merged = self.module(x.flatten(0, 1))
+        if not isinstance(merged, torch.Tensor):
+            raise TypeError(
+                f"the wrapped module returned {type(merged).__name__}, but TimeDistributed needs one tensor; "
+                f"wrap a module that returns a tensor, or select the output inside an nn.Module of your own"
+            )
         if merged.dim() < 1 or merged.shape[0] != leading[0] * leading[1]:
             raise ValueError(
                 f"the wrapped module changed the merged batch axis from {leading[0] * leading[1]} to "
                 f"{tuple(merged.shape)[:1]}; TimeDistributed needs a module that keeps the first axis"
             )
         return merged.unflatten(0, leading)
+
+    def __prepare_scriptable__(self) -> nn.Module:
+        raise RuntimeError(NO_TORCHSCRIPT.format(name=type(self).__name__))
 
     def extra_repr(self) -> str:
         return f"batch_first={self.batch_first}"

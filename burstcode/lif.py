@@ -32,6 +32,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from burstcode._checks import NO_TORCHSCRIPT
 from burstcode.surrogate import Surrogate, fast_sigmoid
 
 __all__ = ["LIF", "lif"]
@@ -116,9 +117,9 @@ class _LIFFunction(torch.autograd.Function):
         spiked = shifted > 0 if reset == "zero" or needs_threshold else None
         membrane = shifted + threshold if needs_beta or (reset == "zero" and not detach_reset) else None
         initial_shifted = initial_membrane - threshold
-        initial = _Step(initial_membrane, surrogate(initial_shifted).to(dtype), initial_shifted > 0)
+        initial = _Step(initial_membrane, _surrogate_derivative(surrogate, initial_shifted), initial_shifted > 0)
 
-        derivative = surrogate(shifted).to(dtype)
+        derivative = _surrogate_derivative(surrogate, shifted)
         coefficient = _coefficient(_Step(membrane, derivative, spiked).head(), beta, threshold, reset, detach_reset)
 
         # adjoint starts as d_t * g_t and becomes a_t in place during the reverse loop. It reuses the output buffer
@@ -160,6 +161,22 @@ class _LIFFunction(torch.autograd.Function):
 
         grad_current = adjoint if needs_current else None
         return grad_current, grad_initial, grad_beta, grad_threshold, None, None, None
+
+
+def _surrogate_derivative(surrogate: SurrogateFunction, shifted: torch.Tensor) -> torch.Tensor:
+    """Call a surrogate on u - threshold and check that a user-supplied one returned a usable tensor."""
+    derivative = surrogate(shifted)
+    if not isinstance(derivative, torch.Tensor):
+        raise TypeError(
+            f"surrogate {surrogate!r} returned {type(derivative).__name__}, but it must return a tensor of the "
+            f"derivative with the shape of its input x = u - threshold"
+        )
+    if derivative.shape != shifted.shape:
+        raise ValueError(
+            f"surrogate {surrogate!r} returned shape {tuple(derivative.shape)} for an input of shape "
+            f"{tuple(shifted.shape)}; it must return the derivative elementwise, of the input's shape"
+        )
+    return derivative.to(shifted.dtype)
 
 
 def _integrate(
@@ -303,6 +320,27 @@ def _check_surrogate(surrogate: object) -> None:
         )
 
 
+def _check_flag(name: str, value: object) -> None:
+    # A string such as "no" is truthy, so accepting any object would silently turn an option on.
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_membrane(initial_membrane: object, current: torch.Tensor) -> None:
+    if not isinstance(initial_membrane, torch.Tensor):
+        raise TypeError(f"initial membrane must be a torch.Tensor or None, got {type(initial_membrane).__name__}")
+    if initial_membrane.shape != current.shape[1:]:
+        raise ValueError(
+            f"initial membrane of shape {tuple(initial_membrane.shape)} does not match the feature shape "
+            f"{tuple(current.shape[1:])} of current (its shape without the time axis)"
+        )
+    if initial_membrane.device != current.device:
+        raise ValueError(
+            f"initial membrane is on device {initial_membrane.device} but current is on {current.device}; "
+            f"move it with membrane.to(current.device)"
+        )
+
+
 def _describe_range(low: float, high: float | None, low_inclusive: bool) -> str:
     bracket = "[" if low_inclusive else "("
     return f"{bracket}{low}, {high}]" if high is not None else f"{bracket}{low}, inf)"
@@ -312,7 +350,7 @@ def _check_number(name: str, value: float, *, low: float, high: float | None, lo
     """Check a Python number against [low, high] or (low, high], where high=None means no upper bound."""
     above_low = value >= low if low_inclusive else value > low
     below_high = high is None or value <= high
-    if math.isnan(value) or not (above_low and below_high):
+    if not math.isfinite(value) or not (above_low and below_high):
         raise ValueError(f"{name} must lie in {_describe_range(low, high, low_inclusive)}, got {value}")
 
 
@@ -339,6 +377,11 @@ def _neuron_parameter(
         raise ValueError(
             f"{name} of shape {tuple(value.shape)} does not broadcast to the feature shape {tuple(feature_shape)} "
             f"of current. Use a scalar, or a tensor of shape {tuple(feature_shape)[-1:]} for per-neuron values"
+        )
+    if value.device.type == "meta" and current.device.type != "meta":
+        raise ValueError(
+            f"{name} is on the meta device, which has no data, but current is on {current.device}; "
+            f"create {name} on {current.device} (for a module, call .to({str(current.device)!r}) or to_empty())"
         )
     return value.to(device=current.device, dtype=current.dtype)
 
@@ -389,6 +432,7 @@ def lif(
     """
     _check_current(current)
     _check_reset(reset)
+    _check_flag("detach_reset", detach_reset)
     if surrogate is None:
         surrogate = _DEFAULT_SURROGATE
     _check_surrogate(surrogate)
@@ -399,12 +443,8 @@ def lif(
 
     if initial_membrane is None:
         initial_membrane = current.new_zeros(feature_shape)
-    elif initial_membrane.shape != feature_shape:
-        raise ValueError(
-            f"initial membrane of shape {tuple(initial_membrane.shape)} does not match the feature shape "
-            f"{tuple(feature_shape)} of current (its shape without the time axis)"
-        )
     else:
+        _check_membrane(initial_membrane, current)
         initial_membrane = initial_membrane.to(dtype=current.dtype)
 
     if current.shape[0] == 0:
@@ -420,6 +460,7 @@ def lif(
 
 
 _DEFAULT_SURROGATE = fast_sigmoid()
+
 
 
 class LIF(nn.Module):
@@ -479,6 +520,13 @@ class LIF(nn.Module):
         super().__init__()
         _check_reset(reset)
         _check_surrogate(surrogate)
+        for name, flag in [
+            ("detach_reset", detach_reset),
+            ("learn_beta", learn_beta),
+            ("learn_threshold", learn_threshold),
+            ("batch_first", batch_first),
+        ]:
+            _check_flag(name, flag)
         beta_tensor = _initial_parameter("beta", beta, low=0.0, high=1.0, low_inclusive=True)
         threshold_tensor = _initial_parameter("threshold", threshold, low=0.0, high=None, low_inclusive=False)
 
@@ -511,6 +559,7 @@ class LIF(nn.Module):
         Returns:
             Spikes in the input's layout, and with ``return_membrane=True`` also the final membrane ``[B, ...]``.
         """
+        _check_flag("return_membrane", return_membrane)
         if self.batch_first:
             _check_current(current)
             if current.dim() < 2:
@@ -534,6 +583,9 @@ class LIF(nn.Module):
         if return_membrane:
             return spikes, final_membrane
         return spikes
+
+    def __prepare_scriptable__(self) -> nn.Module:
+        raise RuntimeError(NO_TORCHSCRIPT.format(name=type(self).__name__))
 
     def extra_repr(self) -> str:
         return (
@@ -559,7 +611,7 @@ def _initial_parameter(
         tensor = tensor.to(torch.get_default_dtype())
     too_low = tensor < low if low_inclusive else tensor <= low
     too_high = tensor > high if high is not None else torch.zeros_like(too_low)
-    invalid = too_low | too_high | tensor.isnan()
+    invalid = too_low | too_high | ~tensor.isfinite()
     if invalid.any():
         bad_value = tensor[invalid].flatten()[0].item()
         allowed = _describe_range(low, high, low_inclusive)
