@@ -51,6 +51,9 @@ def intensities(
     from hypothesis.extra import numpy as hnp
     import numpy as np
 
+    if dtype != torch.uint8 and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise ValueError(f"dtype must be a floating dtype or torch.uint8, got {dtype!r}.")
+
     shapes = hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=max_side)
     if dtype == torch.uint8:
         elements = st.integers(0, 255)
@@ -79,6 +82,8 @@ def encoder_configs(encoder: type[torch.nn.Module], *, max_steps: int = 40) -> A
     """
     from hypothesis import strategies as st
 
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}.")
     num_steps = st.integers(1, max_steps)
     gain = st.floats(0.0, 3.0, allow_nan=False)
     mean_burst_size = st.floats(0.05, 10.0, allow_nan=False)
@@ -113,6 +118,32 @@ def encoder_configs(encoder: type[torch.nn.Module], *, max_steps: int = 40) -> A
 # --- Statistical assertion ----------------------------------------------------------------------------------------
 
 
+def _check_num_samples(num_samples: Any) -> None:
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise ValueError(f"num_samples must be an integer >= 1, got {num_samples!r}.")
+
+
+def _check_probability(probability: Any) -> None:
+    """Reject a probability map whose NaN or out-of-range values would make every comparison pass."""
+    if not isinstance(probability, torch.Tensor) or not probability.is_floating_point():
+        described = probability.dtype if isinstance(probability, torch.Tensor) else type(probability).__name__
+        raise TypeError(f"probability must be a floating tensor of shape [T, *x.shape], got {described}.")
+    if probability.dim() < 1:
+        raise ValueError("probability must have a time axis first, [T, *x.shape], got a 0-d tensor.")
+    if probability.device.type == "meta":
+        raise ValueError(
+            "probability is on the meta device, which has no data to compare spikes with; compute it on a real device."
+        )
+    if probability.numel() == 0:
+        return
+    low, high = (value.item() for value in torch.aminmax(probability.detach()))
+    if not (0.0 <= low and high <= 1.0):
+        raise ValueError(
+            f"probability must lie in [0, 1] with no NaN, but it has min {low} and max {high}; pass the encoder's "
+            f"spike_probability(x) or a map of probabilities of the same shape."
+        )
+
+
 def _bernstein_radius(variance: torch.Tensor, value_range: float, num_samples: int, delta: float) -> torch.Tensor:
     """Return r with P(|mean - E| > r) <= delta for a mean of num_samples i.i.d. draws (Bernstein's inequality)."""
     log_term = math.log(2.0 / delta)
@@ -136,6 +167,8 @@ def spike_statistics_bounds(
         num_samples: Number of independent encodings averaged.
         false_failure_rate: Allowed probability that a correct sampler fails, in (0, 1).
     """
+    _check_probability(probability)
+    _check_num_samples(num_samples)
     probability = probability.double()
     num_steps = probability.shape[0]
     num_checks = probability.numel() + 2 * probability[0].numel()
@@ -188,9 +221,23 @@ def assert_spike_statistics(
     """
     if not 0.0 < false_failure_rate < 1.0:
         raise ValueError(f"false_failure_rate must lie in (0, 1), got {false_failure_rate}.")
+    _check_num_samples(num_samples)
     if probability is None:
+        if not hasattr(encoder, "spike_probability"):
+            raise TypeError(
+                f"{type(encoder).__name__} has no spike_probability method; pass probability=, for example "
+                f"burstcode.functional.rate_probability(x, num_steps) for burstcode.functional.rate."
+            )
         probability = encoder.spike_probability(x)
+    _check_probability(probability)
     samples = _sample(encoder, x, num_samples, generator).double()
+    expected_shape = (probability.shape[0], num_samples, *probability.shape[1:])
+    if tuple(samples.shape) != expected_shape:
+        raise ValueError(
+            f"the encoder returned spikes of shape {tuple(samples.shape)} for {num_samples} stacked copies of x, "
+            f"but probability of shape {tuple(probability.shape)} needs {expected_shape}: spikes [T, *x.shape] "
+            f"per copy, time first."
+        )
 
     num_steps = samples.shape[0]
     steps = torch.arange(num_steps, dtype=torch.float64).view(num_steps, *([1] * (samples.ndim - 1)))
