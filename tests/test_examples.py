@@ -244,6 +244,14 @@ def test_mnist_loader_decompresses_into_cache(tmp_path):
     assert (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
 
 
+@pytest.mark.skipif(not (SHARED_DATA / "MNIST" / "raw").is_dir(), reason=f"no offline MNIST copy in {SHARED_DATA}")
+def test_mnist_loader_reads_decompressed_folder_in_place(tmp_path):
+    decompressed = prepare_torchvision_root("mnist", SHARED_DATA, tmp_path / "first")
+    root = prepare_torchvision_root("mnist", decompressed, tmp_path / "second")
+    assert root == decompressed
+    assert not (tmp_path / "second").exists()
+
+
 @pytest.mark.skipif(
     not (SHARED_DATA / "FashionMNIST" / "raw").is_dir(), reason=f"no offline Fashion-MNIST copy in {SHARED_DATA}"
 )
