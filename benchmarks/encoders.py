@@ -120,7 +120,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
     parser.add_argument("--repeats", type=int, default=20, help="timed calls; the median is reported (default 20)")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory, one subprocess each")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
     torch.manual_seed(0)
     x = torch.rand(args.batch)
