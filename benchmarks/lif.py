@@ -20,8 +20,8 @@ The surrogate atan (alpha = 2) has the same formula in burstcode, snnTorch and S
 Time is measured side by side in this one process: every round runs each peer's forward plus backward once, so
 drift in the machine's speed hits all peers alike. The table gives each peer's median time and the median of its
 per-round ratio to burstcode. Memory is measured separately, one fresh subprocess per peer and shape, so that each
-peak is the peer's own. Memory is the growth of the process's peak resident set size (``ru_maxrss``) during the timed runs,
-over its peak after the input was built. It counts the saved activations, temporaries, outputs and the input's
+peak is the peer's own. Memory is the growth of the process's peak resident set size (VmHWM, reset just before the
+runs) over its resident size after the input was built (Linux only). It counts the saved activations, temporaries, outputs and the input's
 gradient of one iteration, and also any memory the allocator keeps cached. A second figure counts only the tensors
 saved for backward by one forward pass (unique storages, found with ``saved_tensors_hooks``), without views of the
 input, which exists anyway.
@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -141,9 +140,21 @@ BUILDERS = {
 }
 
 
-def peak_rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def resident_mib(field: str) -> float:
+    """Return a memory figure of this process from /proc/self/status: VmRSS (now) or VmHWM (peak), in MiB."""
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+    return kib / 1024
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's peak resident set size (VmHWM) to its current size. Linux only.
+
+    ``ru_maxrss`` cannot serve here: a child process starts with its parent's peak, so a worker spawned by a parent
+    that holds large tensors would show no growth.
+    """
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
 
 
 def saved_tensor_mib(run, current: torch.Tensor) -> float:
@@ -173,7 +184,8 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
 
     generator = torch.Generator().manual_seed(0)
     current = (torch.rand(steps, batch, features, generator=generator) * 0.5 * input_scale).requires_grad_()
-    rss_before = peak_rss_mib()
+    rss_before = resident_mib("VmRSS")
+    reset_peak_rss()
 
     times = []
     spike_rate = float("nan")
@@ -187,7 +199,7 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
             times.append(elapsed)
         spike_rate = spikes.detach().float().mean().item()
         del spikes
-    peak_rss = peak_rss_mib()
+    peak_rss = resident_mib("VmHWM")
 
     # Measured last, because this forward pass raises the peak resident set size without a backward pass.
     saved_mib = saved_tensor_mib(run, current)
