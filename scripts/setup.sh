@@ -8,10 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python="${PYTHON:-python3}"
+
+# Some machines configure pip with find-links folders that do not exist, and pip then prints one warning per
+# package; those lines are dropped, everything else pip prints is kept.
+pip_install() {
+    .venv/bin/python -m pip install --quiet "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
+}
+
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
-.venv/bin/python -m pip install --quiet -e ".[test,examples,docs]"
+pip_install --upgrade pip
+pip_install "torch==2.14.1" "torchvision==0.29.1"
+pip_install -e ".[test,examples,docs]"
 .venv/bin/python -c "import burstcode, torch, torchvision; print('burstcode', burstcode.__version__, 'torch', torch.__version__, 'torchvision', torchvision.__version__)"
