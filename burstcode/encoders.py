@@ -145,7 +145,7 @@ class RateEncoder(_SpikeEncoder):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(num_steps, generator=generator, dtype=dtype)
-        self.gain = _checks.check_real("gain", gain, minimum=0.0)
+        self.gain = functional._check_rate(gain)
 
     def _kernel_kwargs(self) -> dict[str, Any]:
         return {"gain": self.gain}
@@ -176,7 +176,7 @@ class LatencyEncoder(_SpikeEncoder):
 
     def __init__(self, num_steps: int, *, threshold: float = 0.0, dtype: torch.dtype | None = None) -> None:
         super().__init__(num_steps, dtype=dtype)
-        self.threshold = _checks.check_real("threshold", threshold, minimum=0.0, maximum=1.0)
+        self.threshold = functional._check_latency(threshold)
 
     def _kernel_kwargs(self) -> dict[str, Any]:
         return {"threshold": self.threshold}
@@ -223,10 +223,9 @@ class PoissonBurst(_SpikeEncoder):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(num_steps, generator=generator, dtype=dtype)
-        self.interval = _checks.check_int("interval", interval, 1)
-        self.mean_burst_size = _checks.check_real("mean_burst_size", mean_burst_size, minimum=0.0, strict=True)
-        self.isi = _checks.check_int("isi", isi, 1)
-        self.gain = _checks.check_real("gain", gain, minimum=0.0)
+        self.interval, self.mean_burst_size, self.isi, self.gain = functional._check_poisson_burst(
+            interval, mean_burst_size, isi, gain
+        )
 
     def _kernel_kwargs(self) -> dict[str, Any]:
         return {"interval": self.interval, "mean_burst_size": self.mean_burst_size, "isi": self.isi, "gain": self.gain}
@@ -272,9 +271,9 @@ class DelayedBurst(_SpikeEncoder):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(num_steps, generator=generator, dtype=dtype)
-        self.margin = _checks.check_margin(margin, self.num_steps)
-        self.mean_burst_size = _checks.check_real("mean_burst_size", mean_burst_size, minimum=0.0, strict=True)
-        self.isi = _checks.check_int("isi", isi, 1)
+        self.margin, self.mean_burst_size, self.isi = functional._check_delayed_burst(
+            self.num_steps, margin, mean_burst_size, isi
+        )
 
     def _kernel_kwargs(self) -> dict[str, Any]:
         return {"margin": self.margin, "mean_burst_size": self.mean_burst_size, "isi": self.isi}

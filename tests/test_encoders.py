@@ -112,3 +112,18 @@ def test_module_encodes_without_gradients_inside_model():
     model(x).sum().backward()
     assert x.grad is None
     assert model[2].weight.grad is not None
+
+
+@pytest.mark.parametrize("encoder, kernel, probability, kwargs", CASES, ids=IDS)
+def test_module_defaults_match_functional_defaults(encoder, kernel, probability, kwargs):
+    import inspect
+
+    module_defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(encoder).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    for function in (kernel, probability):
+        for name, parameter in inspect.signature(function).parameters.items():
+            if name in module_defaults:
+                assert parameter.default == module_defaults[name], f"{function.__name__}({name}=...)"
