@@ -106,6 +106,21 @@ def test_privacy_study_rejects_invalid_encoder_parameter(capsys):
     assert "interval" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown where CUDA is missing")
+def test_privacy_study_rejects_cuda_without_gpu(capsys):
+    with pytest.raises(SystemExit) as error:
+        privacy_study.main(["--device", "cuda", "--output", "unused"])
+    assert error.value.code == 2
+    assert "--device cpu" in capsys.readouterr().err
+
+
+def test_privacy_study_rejects_unknown_device(capsys):
+    with pytest.raises(SystemExit) as error:
+        privacy_study.main(["--device", "banana", "--output", "unused"])
+    assert error.value.code == 2
+    assert "invalid device 'banana'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", ["transfer_results.md", "transfer_results.csv", "transfer_results.json",
                                   "transfer_accuracy.png"])
 def test_transfer_study_writes_file(transfer_run, name):

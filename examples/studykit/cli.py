@@ -71,7 +71,8 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, epochs: int, lear
     group.add_argument("--hidden", type=int, default=128, help="hidden LIF neurons of the fully connected SNN")
     group.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="random seeds; one run per seed")
     group.add_argument(
-        "--device", default="auto", help="torch device, for example cpu or cuda:0 (default: cuda if available, else cpu)"
+        "--device", default="auto", type=_device_name,
+        help="torch device, for example cpu or cuda:0 (default: cuda if available, else cpu)"
     )
     group.add_argument(
         "--threads", type=int, default=1,
@@ -80,6 +81,21 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, epochs: int, lear
     )
     group.add_argument("--no-progress", action="store_true", help="hide the tqdm progress bars")
     group.add_argument("--verbose", action="store_true", help="log debug messages")
+
+
+def _device_name(name: str) -> str:
+    """Check a --device value, so that an unusable device fails with one line and not a CUDA traceback."""
+    if name == "auto":
+        return name
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise argparse.ArgumentTypeError(f"invalid device {name!r}: {error}") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(
+            f"{name!r} requested, but torch.cuda.is_available() is False here; use --device cpu or --device auto"
+        )
+    return name
 
 
 def resolve_device(name: str) -> str:
