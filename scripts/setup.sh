@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 
 python="${PYTHON:-python3}"
 
-# Some machines configure pip with find-links folders that do not exist, and pip then prints one warning per
-# package; those lines are dropped, everything else pip prints is kept.
+# Some machines configure pip with find-links folders that do not exist, so pip prints one warning per package.
+# Those lines are dropped. Everything else pip prints is kept, and a failing install still stops the script.
 pip_install() {
     .venv/bin/python -m pip install --quiet "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 }
