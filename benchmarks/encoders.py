@@ -10,7 +10,8 @@ memory during one call is reported as a multiple of the output's size (Linux onl
 
 Usage:
     python benchmarks/encoders.py                     # T=32, batch 256x1x28x28
-    python benchmarks/encoders.py --num-steps 100 --batch 64 --memory
+    python benchmarks/encoders.py --num-steps 100 --batch 64 1 28 28 --memory
+    python benchmarks/encoders.py --num-steps 200 --batch 64 1 28 28 --memory --dtype bool
 """
 
 from __future__ import annotations
@@ -56,18 +57,20 @@ def peer_encoders(num_steps: int) -> dict[str, Callable[[torch.Tensor], torch.Te
     return peers
 
 
-def our_encoders(num_steps: int) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+def our_encoders(num_steps: int, dtype: torch.dtype | None) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     return {
-        "burstcode rate": lambda x: F.rate(x, num_steps),
-        "burstcode poisson_burst": lambda x: F.poisson_burst(x, num_steps),
-        "burstcode delayed_burst": lambda x: F.delayed_burst(x, num_steps),
-        "burstcode latency": lambda x: F.latency(x, num_steps),
+        "burstcode rate": lambda x: F.rate(x, num_steps, dtype=dtype),
+        "burstcode poisson_burst": lambda x: F.poisson_burst(x, num_steps, dtype=dtype),
+        "burstcode delayed_burst": lambda x: F.delayed_burst(x, num_steps, dtype=dtype),
+        "burstcode latency": lambda x: F.latency(x, num_steps, dtype=dtype),
     }
 
 
-def all_encoders(num_steps: int) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    floor = {"floor: write output once": lambda x: torch.full((num_steps, *x.shape), 1.0)}
-    return {**floor, **peer_encoders(num_steps), **our_encoders(num_steps)}
+def all_encoders(num_steps: int, dtype: torch.dtype | None = None) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    """Return the floor, the peers (float32 spikes from a float32 input) and burstcode's encoders (``dtype`` spikes)."""
+    floor = {"floor: write output once": lambda x: torch.full((num_steps, *x.shape), 1, dtype=dtype or x.dtype)}
+    peers = {name: (lambda x, encode=encode: encode(x.float())) for name, encode in peer_encoders(num_steps).items()}
+    return {**floor, **peers, **our_encoders(num_steps, dtype)}
 
 
 def interleaved_times(encoders: dict[str, Callable[[], torch.Tensor]], warmup: int, repeats: int):
@@ -84,7 +87,7 @@ def interleaved_times(encoders: dict[str, Callable[[], torch.Tensor]], warmup: i
     return times
 
 
-def peak_memory_ratio(name: str, num_steps: int, batch: list[int]) -> float:
+def peak_memory_ratio(name: str, num_steps: int, batch: list[int], dtype: str | None, input_dtype: str) -> float:
     """Run one encoder in a fresh process; return its peak resident memory growth divided by the output's size.
 
     The process's peak (VmHWM) is reset through ``/proc/self/clear_refs`` just before the call, so imports and the
@@ -100,8 +103,8 @@ def status(field):
         return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(field))
 
 torch.manual_seed(0)
-x = torch.rand({batch})
-encode = all_encoders({num_steps})[{name!r}]
+x = torch.rand({batch}).to(getattr(torch, {input_dtype!r}))
+encode = all_encoders({num_steps}, {None if dtype is None else "torch." + dtype})[{name!r}]
 encode(x[:1])
 before = status("VmRSS")
 with open("/proc/self/clear_refs", "w") as clear:
@@ -121,15 +124,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20, help="timed calls; the median is reported (default 20)")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory, one subprocess each")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--dtype", choices=["float32", "float16", "bool", "uint8"], default=None,
+        help="spike dtype of burstcode's encoders and the floor (default: the input's dtype); peers give float32",
+    )
+    parser.add_argument(
+        "--input-dtype", choices=["float32", "float16"], default="float32",
+        help="dtype of the intensities given to burstcode's encoders and the floor; peers get float32",
+    )
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
     torch.manual_seed(0)
-    x = torch.rand(args.batch)
-    encoders = all_encoders(args.num_steps)
+    x = torch.rand(args.batch).to(getattr(torch, args.input_dtype))
+    encoders = all_encoders(args.num_steps, None if args.dtype is None else getattr(torch, args.dtype))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print(f"output [{args.num_steps}, {', '.join(map(str, args.batch))}] float32, median of {args.repeats} calls\n")
+    spike_dtype = args.dtype or args.input_dtype
+    print(
+        f"output [{args.num_steps}, {', '.join(map(str, args.batch))}], burstcode and floor {spike_dtype} from "
+        f"{args.input_dtype} input, peers float32; median of {args.repeats} calls\n"
+    )
 
     calls = {name: (lambda encode=encode: encode(x)) for name, encode in encoders.items()}
     times = interleaved_times(calls, args.warmup, args.repeats)
@@ -147,7 +162,7 @@ def main() -> None:
         versus_reference = f"{median_ratio(name, reference_name):.3f}" if reference_name in times else "n/a"
         row = f"| {name} | {seconds * 1e3:.2f} | {median_ratio(name, floor_name):.2f} | {versus_reference} |"
         if args.memory:
-            row += f" {peak_memory_ratio(name, args.num_steps, args.batch):.2f} |"
+            row += f" {peak_memory_ratio(name, args.num_steps, args.batch, args.dtype, args.input_dtype):.2f} |"
         print(row)
     print("\nRatios are medians of per-round ratios; each round calls every encoder once.")
 

@@ -39,7 +39,7 @@ logger = logging.getLogger("transfer_study")
 
 PAIRS = {
     "digits": "digits 0-4 -> digits 5-9 (embedded)",
-    "mnist_fashion": "MNIST -> Fashion-MNIST (needs --data-root or --download)",
+    "mnist_fashion": "MNIST -> Fashion-MNIST (needs --data-root DIR, with --download to fetch into DIR)",
 }
 METRICS = (
     "source_accuracy",

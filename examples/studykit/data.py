@@ -146,7 +146,8 @@ def _load_torchvision(
 
     if data_root is None:
         raise DataUnavailableError(
-            f"{name} needs a data folder: pass --data-root DIR with the torchvision layout, or --download"
+            f"{name} needs a data folder: pass --data-root DIR with the torchvision layout, and add --download to let "
+            "torchvision fetch missing files into DIR"
         )
     data_root = Path(data_root)
 
