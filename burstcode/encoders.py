@@ -159,6 +159,7 @@ class LatencyEncoder(_SpikeEncoder):
     Args:
         num_steps: Number of time steps T, >= 1.
         threshold: Intensities at or below it emit no spike, in [0, 1]. Default 0.0.
+        generator: Accepted so that all four encoders take the same arguments; the encoding draws no random numbers.
         dtype: Output dtype; x's floating dtype (or the default dtype) if None.
 
     Shape:
@@ -174,8 +175,15 @@ class LatencyEncoder(_SpikeEncoder):
     _encode = functional.latency
     _probability = functional.latency_probability
 
-    def __init__(self, num_steps: int, *, threshold: float = 0.0, dtype: torch.dtype | None = None) -> None:
-        super().__init__(num_steps, dtype=dtype)
+    def __init__(
+        self,
+        num_steps: int,
+        *,
+        threshold: float = 0.0,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(num_steps, generator=generator, dtype=dtype)
         self.threshold = functional._check_latency(threshold)
 
     def _kernel_kwargs(self) -> dict[str, Any]:

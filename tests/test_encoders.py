@@ -127,3 +127,9 @@ def test_module_defaults_match_functional_defaults(encoder, kernel, probability,
         for name, parameter in inspect.signature(function).parameters.items():
             if name in module_defaults:
                 assert parameter.default == module_defaults[name], f"{function.__name__}({name}=...)"
+
+
+@pytest.mark.parametrize("encoder", [case[0] for case in CASES], ids=IDS)
+def test_module_accepts_generator_argument(encoder):
+    module = encoder(12, generator=torch.Generator().manual_seed(1))
+    assert module(torch.rand(4)).shape == (12, 4)
