@@ -219,7 +219,9 @@ def plot_accuracy_vs_auc(
         axis.set_xlabel(f"{attack} attack AUC ({query_count} quer{'y' if query_count == 1 else 'ies'})")
         axis.set_title(f"{attack} attack")
     axes[0][0].set_ylabel("test accuracy")
-    axes[0][-1].legend(fontsize=6, loc="best")
-    figure.tight_layout()
+    # One legend for all panels, below them, so that it hides no point.
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=9, frameon=False)
+    figure.tight_layout(rect=(0, 0.06 * (1 + (len(labels) - 1) // 3), 1, 1))
     figure.savefig(path, dpi=90)
     plt.close(figure)
