@@ -90,27 +90,23 @@ def interleaved_times(encoders: dict[str, Callable[[], torch.Tensor]], warmup: i
 def peak_memory_ratio(name: str, num_steps: int, batch: list[int], dtype: str | None, input_dtype: str) -> float:
     """Run one encoder in a fresh process; return its peak resident memory growth divided by the output's size.
 
-    The process's peak (VmHWM) is reset through ``/proc/self/clear_refs`` just before the call, so imports and the
-    input do not count. Linux only.
+    The process's peak is reset just before the call (see ``peak_memory.py``), so imports and the input do not
+    count. Linux only.
     """
     code = f"""
 import sys, torch
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from encoders import all_encoders
-
-def status(field):
-    with open("/proc/self/status") as lines:
-        return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(field))
+from peak_memory import reset_peak, resident_bytes
 
 torch.manual_seed(0)
 x = torch.rand({batch}).to(getattr(torch, {input_dtype!r}))
 encode = all_encoders({num_steps}, {None if dtype is None else "torch." + dtype})[{name!r}]
 encode(x[:1])
-before = status("VmRSS")
-with open("/proc/self/clear_refs", "w") as clear:
-    clear.write("5")
+before = resident_bytes("VmRSS")
+reset_peak()
 out = encode(x)
-print((status("VmHWM") - before) / (out.numel() * out.element_size()))
+print((resident_bytes("VmHWM") - before) / (out.numel() * out.element_size()))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(result.stdout.strip().splitlines()[-1])

@@ -48,6 +48,9 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak_memory import reset_peak, resident_bytes  # noqa: E402
+
 logger = logging.getLogger("benchmarks.lif")
 
 PEERS = ("burstcode", "snntorch", "spikingjelly", "norse", "floor")
@@ -140,23 +143,6 @@ BUILDERS = {
 }
 
 
-def resident_mib(field: str) -> float:
-    """Return a memory figure of this process from /proc/self/status: VmRSS (now) or VmHWM (peak), in MiB."""
-    with open("/proc/self/status") as status:
-        kib = next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
-    return kib / 1024
-
-
-def reset_peak_rss() -> None:
-    """Reset this process's peak resident set size (VmHWM) to its current size. Linux only.
-
-    ``ru_maxrss`` cannot serve here: a child process starts with its parent's peak, so a worker spawned by a parent
-    that holds large tensors would show no growth.
-    """
-    with open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
-
-
 def saved_tensor_mib(run, current: torch.Tensor) -> float:
     """Return the memory that one forward pass saves for backward, excluding views of the input itself."""
     input_address = current.untyped_storage().data_ptr()
@@ -184,8 +170,8 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
 
     generator = torch.Generator().manual_seed(0)
     current = (torch.rand(steps, batch, features, generator=generator) * 0.5 * input_scale).requires_grad_()
-    rss_before = resident_mib("VmRSS")
-    reset_peak_rss()
+    rss_before = resident_bytes("VmRSS") / 2**20
+    reset_peak()
 
     times = []
     spike_rate = float("nan")
@@ -199,7 +185,7 @@ def measure(peer: str, steps: int, batch: int, features: int, warmup: int, repea
             times.append(elapsed)
         spike_rate = spikes.detach().float().mean().item()
         del spikes
-    peak_rss = resident_mib("VmHWM")
+    peak_rss = resident_bytes("VmHWM") / 2**20
 
     # Measured last, because this forward pass raises the peak resident set size without a backward pass.
     saved_mib = saved_tensor_mib(run, current)
