@@ -1,7 +1,7 @@
 """Read and reset a Linux process's resident memory, for the benchmarks' peak-memory figures.
 
 ``ru_maxrss`` cannot serve: a child process starts with its parent's peak, so a measuring process spawned by a parent
-that holds large tensors would show no growth. The peak (VmHWM) is instead reset through ``/proc/self/clear_refs``
+that keeps large tensors alive would show no growth. The peak (VmHWM) is instead reset through ``/proc/self/clear_refs``
 just before the measured work.
 """
 
