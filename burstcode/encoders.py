@@ -199,7 +199,8 @@ class PoissonBurst(_SpikeEncoder):
 
     Args:
         num_steps: Number of time steps T, >= 1.
-        interval: Interval length in steps, >= 1. Default 5 (our choice; the paper publishes no value).
+        interval: Interval length in steps, >= 1. Default 5, our choice, because
+            Moshruba et al. (arXiv:2505.04034) publish no value.
         mean_burst_size: Mean of the Poisson burst size, > 0. Default 3.0 (our choice).
         isi: Steps between the spikes of a burst, >= 1. Default 1.
         gain: Factor applied to ``x`` before clamping to a burst probability, >= 0. Default 1.0.
@@ -248,8 +249,8 @@ class DelayedBurst(_SpikeEncoder):
 
     Args:
         num_steps: Number of time steps T, >= 1.
-        margin: Steps taken off the mean delay, 0 <= margin < num_steps. Default 5 (our choice; the paper publishes
-            no value).
+        margin: Steps taken off the mean delay, 0 <= margin < num_steps. Default 5, our choice, because
+            Moshruba et al. (arXiv:2505.04034) publish no value.
         mean_burst_size: Mean of the Poisson burst size, > 0. Default 3.0 (our choice).
         isi: Steps between the spikes of a burst, >= 1. Default 1.
         generator: Random number generator; the global torch RNG if None. Reseeded per DataLoader worker.

@@ -64,8 +64,8 @@ def train_worker(rank: int, port: int, results: torch.Tensor) -> None:
         dist.all_gather(gathered, flat)
         if rank == 0:
             results.copy_(torch.stack(gathered))
-        # Neither rank tears gloo down while the other may still be communicating; a rank that exits first can
-        # make the other abort in gloo's background thread.
+        # Neither rank tears gloo down while the other may still be communicating, because a rank that exits
+        # first can make the other abort in gloo's background thread.
         dist.barrier()
     finally:
         dist.destroy_process_group()
