@@ -34,7 +34,7 @@ from studykit import cli, report
 from studykit.attacks import ATTACKS, FPR_LEVELS
 from studykit.data import DATASETS, DataUnavailableError, Dataset, load_dataset
 from studykit.membership import run_membership_experiment
-from studykit.training import ENCODERS, EncoderSettings, make_encoder
+from studykit.training import EncoderSettings, make_encoder
 
 logger = logging.getLogger("privacy_study")
 
@@ -66,10 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument(
         "--datasets", nargs="+", choices=DATASETS, default=["digits", "breast_cancer"], help="data sets to study"
-    )
-    parser.add_argument(
-        "--encoders", nargs="+", choices=ENCODERS, default=["rate", "poisson_burst", "delayed_burst"],
-        help="input encoders to compare",
     )
     parser.add_argument("--shadow-models", type=int, default=2, help="shadow models per experiment (at least 1)")
     parser.add_argument(

@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 from studykit import cli, report  # noqa: E402
 from studykit.data import DataUnavailableError, Dataset, load_dataset, select_classes  # noqa: E402
-from studykit.training import ENCODERS, make_encoder  # noqa: E402
+from studykit.training import make_encoder  # noqa: E402
 from studykit.transfer import run_transfer_experiment  # noqa: E402
 
 logger = logging.getLogger("transfer_study")
@@ -65,10 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pair", choices=sorted(PAIRS), default="digits",
         help="source and target tasks: " + "; ".join(f"{key}: {value}" for key, value in PAIRS.items()),
-    )
-    parser.add_argument(
-        "--encoders", nargs="+", choices=ENCODERS, default=["rate", "poisson_burst", "delayed_burst"],
-        help="input encoders to compare",
     )
     parser.add_argument(
         "--target-train-size", type=int, default=100,

@@ -7,7 +7,7 @@ import logging
 
 import torch
 
-from studykit.training import EncoderSettings, TrainingSettings
+from studykit.training import ENCODERS, EncoderSettings, TrainingSettings
 
 __all__ = [
     "add_data_arguments",
@@ -41,6 +41,10 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 def add_encoder_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = EncoderSettings()
     group = parser.add_argument_group("encoders")
+    group.add_argument(
+        "--encoders", nargs="+", choices=ENCODERS, default=["rate", "poisson_burst", "delayed_burst"],
+        help="input encoders to compare",
+    )
     group.add_argument("--num-steps", type=int, default=defaults.num_steps, help="time steps T per record (steps)")
     group.add_argument(
         "--gain", type=float, default=defaults.gain,
