@@ -2,8 +2,8 @@
 
 Every encoder produces the same output, ``[T, *batch.shape]`` float32 spikes, from the same batch. The floor writes
 that output tensor once (``torch.full``) and is what no encoder can beat. Each timing is the median of ``--repeats``
-rounds after ``--warmup`` rounds; a round calls every encoder once, so a ratio is the median of per-round ratios and
-holds when the machine's speed drifts. Ratios are taken against snnTorch's ``spikegen.rate`` and against the floor.
+rounds after ``--warmup`` rounds. A round calls every encoder once, so a ratio is the median of per-round ratios and
+stays valid when the machine's speed drifts. Ratios are taken against snnTorch's ``spikegen.rate`` and against the floor.
 
 With ``--memory``, each encoder also runs alone in a fresh subprocess, and the growth of the process's peak resident
 memory during one call is reported as a multiple of the output's size (Linux only).

@@ -193,7 +193,7 @@ class LatencyEncoder(_SpikeEncoder):
 class PoissonBurst(_SpikeEncoder):
     """Encode intensities as Poisson-sized bursts whose occurrence rises with intensity.
 
-    In each interval of ``interval`` steps, a feature bursts with probability ``clamp(gain * x, 0, 1)``; the burst has
+    In each interval of ``interval`` steps, a feature bursts with probability ``clamp(gain * x, 0, 1)``. The burst has
     ``Poisson(mean_burst_size)`` spikes ``isi`` steps apart and is cut at the interval's end. See
     :func:`burstcode.functional.poisson_burst` for the exact definition.
 
@@ -243,7 +243,7 @@ class PoissonBurst(_SpikeEncoder):
 class DelayedBurst(_SpikeEncoder):
     """Encode intensities as the onset of one Poisson-sized burst: strong inputs burst early, weak inputs late.
 
-    Each feature bursts once after a Geometric delay of mean ``(1 - x) * (num_steps - margin)``; the burst has
+    Each feature bursts once after a Geometric delay of mean ``(1 - x) * (num_steps - margin)``. The burst has
     ``Poisson(mean_burst_size)`` spikes ``isi`` steps apart and is cut at the last step. See
     :func:`burstcode.functional.delayed_burst` for the exact definition.
 

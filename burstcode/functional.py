@@ -247,8 +247,8 @@ def poisson_burst(
     The ``num_steps`` steps are cut into ``ceil(num_steps / interval)`` intervals; interval k covers steps
     ``[k * interval, min((k + 1) * interval, num_steps))``. In each interval, each feature independently starts a
     burst with probability ``p = clamp(gain * x, 0, 1)``. A burst has ``n ~ Poisson(mean_burst_size)`` spikes at steps
-    ``k * interval + j * isi`` for ``j = 0, ..., n - 1``; spikes past the interval's end are dropped, so a burst never
-    spills into the next interval, and a burst of size 0 emits nothing.
+    ``k * interval + j * isi`` for ``j = 0, ..., n - 1``. Spikes past the interval's end are dropped, so a burst never
+    spills into the next interval. A burst of size 0 emits nothing.
 
     Random numbers are drawn per interval, not per step: two uniforms per feature and interval.
 
@@ -422,7 +422,7 @@ def _write_bursts_by_lookup(out: torch.Tensor, onset: torch.Tensor, size: torch.
     """Write each feature's burst into ``out`` by looking its spike train up in a table of all trains.
 
     A feature's spike train depends only on its (onset, size) pair, so a table with one column per pair, indexed by
-    ``onset * (longest + 1) + size``, holds every possible train. ``out`` is then filled by one gather along the
+    ``onset * (longest + 1) + size``, contains every possible train. ``out`` is then filled by one gather along the
     pair axis, which writes the output once. The table has ``T * (T + 1) * (longest + 1)`` entries, so the caller
     uses this path only when that is not larger than the output.
     """

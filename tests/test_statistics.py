@@ -1,7 +1,7 @@
 """Property-based tests: sampled spikes agree with each encoder's exact spike probability map.
 
-Hypothesis draws intensities and encoder parameters; each example encodes 2000 copies with a generator seeded from
-the example and checks the per-step spike frequency, the spike count and the time-weighted spike count (mean spike
+Hypothesis draws intensities and encoder parameters. Each example encodes 2000 copies with a generator seeded from
+the example. It checks the per-step spike frequency, the spike count and the time-weighted spike count (mean spike
 time times count) of every feature against Bernstein bounds. A correct encoder fails one example with probability at
 most 1e-6, so each test, at 30 derandomized examples, fails falsely with probability at most 3e-5.
 """

@@ -100,7 +100,7 @@ def load_dataset(
 
     Raises:
         ValueError: for an unknown name.
-        DataUnavailableError: if the files are missing; the message says how to get them.
+        DataUnavailableError: if the files are missing; the message explains how to get them.
     """
     if name in EMBEDDED:
         train_x, train_y, test_x, test_y = _load_embedded(name, seed)

@@ -60,7 +60,7 @@ class TrainingSettings:
 
 @dataclass
 class TrainingStats:
-    """What training one model cost.
+    """Cost of training one model: time per epoch and peak memory.
 
     Attributes:
         seconds_per_epoch: mean wall-clock seconds per epoch, encoding included.
